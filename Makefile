@@ -1,0 +1,7 @@
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+.PHONY: demo test

@@ -1,0 +1,7 @@
+import type { GridmsgCommand } from '../command.js';
+
+/**
+ * Every top-level command of the `gridmsg` CLI, one module each.
+ * Add a command by importing its module here.
+ */
+export const commands: GridmsgCommand<any>[] = [];
