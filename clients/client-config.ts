@@ -45,6 +45,8 @@ export interface SiteClientConfig {
   /** STOMP destination the site publishes to, e.g. `/topic/grid.probe.metricOutput.EGI.site.CERN-PROD`. */
   destination: string;
   credentials: Credentials;
+  /** Present when the registry asks sites to sign their messages (issue: signed results). */
+  signing?: { certFile: string; keyFile: string };
 }
 
 /** One queue a consumer reads. */
@@ -54,6 +56,10 @@ export interface ConsumerQueue {
   role: string;
   /** STOMP destination of the queue, e.g. `/queue/Consumer.central.grid.probe.metricOutput.EGI.site.CERN-PROD`. */
   destination: string;
+  /** Glob patterns (`*.cern.ch`, `ce01.example.org`) of the hosts this site may report on; absent = any host. */
+  hosts?: string[];
+  /** Certificate subject DN expected to sign this site's messages (signed mode). */
+  signerDn?: string;
 }
 
 /** What a central bridge (msg-to-nagios) and `gridmsg subscribe --config` need. */
@@ -66,6 +72,8 @@ export interface ConsumerClientConfig {
   /** Where rejected messages go, with the reason in a header. */
   errorDestination: string;
   credentials: Credentials;
+  /** Signed mode: reject unsigned messages; CA bundle that signs the sites' certificates. */
+  verification?: { caFile: string };
 }
 
 export type ClientConfig = SiteClientConfig | ConsumerClientConfig;
