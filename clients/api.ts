@@ -2,7 +2,7 @@
  * The client layer's public contract. Everything else in gridmsg talks to
  * brokers through these types only, never through @stomp/stompjs directly.
  */
-import type { BrokerEndpoint, Credentials } from './client-config.js';
+import type { BrokerEndpoint, Credentials, TlsSettings } from './client-config.js';
 import type { Logger } from '../core/logger.js';
 
 /** Explicit connection states, reported as typed events. */
@@ -10,6 +10,9 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'clo
 
 /** Header carrying every message's idempotency key. */
 export const IDEMPOTENCY_HEADER = 'gridmsg-idempotency-key';
+
+/** Header carrying the reason on a dead-lettered message. */
+export const ERROR_HEADER = 'gridmsg-error';
 
 export interface ConnectionOptions {
   /** Ordered broker list, or an ActiveMQ `failover:(...)?...` URI string. */
@@ -22,6 +25,10 @@ export interface ConnectionOptions {
   maxReconnectDelayMs?: number;
   /** Heart-beat interval both ways (default 10 s; 0 disables). */
   heartbeatMs?: number;
+  /** TCP/TLS connect plus STOMP handshake must finish within this (default 10 s). */
+  connectTimeoutMs?: number;
+  /** TLS settings for `ssl://`/`stomp+ssl://` entries of a `brokers` URI string (endpoints carry their own). */
+  tls?: TlsSettings;
 }
 
 export interface OutgoingMessage {
@@ -39,6 +46,31 @@ export interface PublisherOptions extends ConnectionOptions {
   receiptWindow?: number;
   /** A receipt not seen after this long counts as a dead connection (default 30 s). */
   receiptTimeoutMs?: number;
+  /** Max messages accepted but not yet receipted (default 4 x receiptWindow); send() waits for room beyond it. */
+  maxQueued?: number;
+}
+
+/** Per-broker counters of the pool. */
+export interface BrokerStats {
+  broker: string;
+  attempts: number;
+  failures: number;
+  connects: number;
+  messages: number;
+}
+
+export interface PublisherStats {
+  /** Messages whose receipt arrived. */
+  receipted: number;
+  /** Transmissions of a message after the first (resends after a lost connection): the upper bound of duplicates. */
+  resent: number;
+  /** Messages rejected (broker ERROR for that message, fatal error, abandon). */
+  failed: number;
+  /** Sent, waiting for a receipt. */
+  inFlight: number;
+  /** Accepted, not yet sent. */
+  queued: number;
+  brokers: BrokerStats[];
 }
 
 export interface Publisher {
@@ -46,10 +78,14 @@ export interface Publisher {
   send(message: OutgoingMessage): Promise<void>;
   /** Resolves when everything sent so far is receipted. */
   flush(): Promise<void>;
+  /** Resolves when the internal queue has room: pace a producer without awaiting each receipt. */
+  ready(): Promise<void>;
   /** Flushes (unless `abandon`) and disconnects. */
   close(options?: { abandon?: boolean }): Promise<void>;
   readonly state: ConnectionState;
   on(event: 'state', listener: (state: ConnectionState, broker?: string) => void): void;
+  /** Counters (receipted, resent, per broker). */
+  stats(): PublisherStats;
 }
 
 export interface ReceivedMessage {
@@ -70,6 +106,10 @@ export interface SubscribeOptions {
   maxAttempts?: number;
   /** Where messages go after maxAttempts failures, reason in header `gridmsg-error`. */
   deadLetterDestination?: string;
+  /** Handlers running at once for this subscription (default 1: messages are handled in order). */
+  concurrency?: number;
+  /** Delay before the first local retry of a failed handler, doubled each time up to 5 s (default 200 ms). */
+  retryDelayMs?: number;
 }
 
 /** Resolve = ack (client-individual). Reject = nack/redeliver. */
