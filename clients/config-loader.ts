@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import type {
   BrokerEndpoint,
@@ -40,12 +40,17 @@ class Checker {
     throw new ConfigError(message, { file: this.source, line: pos.line, column: pos.col, path: pathText(p) });
   }
 
+  node(p: Path): unknown {
+    return p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
+  }
+
   value(p: Path): unknown {
-    return this.doc.getIn(p);
+    const node = this.node(p);
+    return isNode(node) ? node.toJSON() : node;
   }
 
   object(p: Path, required: readonly string[], optional: readonly string[]): Record<string, unknown> {
-    const node = p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
+    const node = this.node(p);
     if (!isMap(node)) this.fail(p, 'must be a mapping (key: value lines)');
     const obj = this.value(p) as Record<string, unknown>;
     const known = new Set([...required, ...optional]);
@@ -84,7 +89,7 @@ class Checker {
   }
 
   list(p: Path, min = 0): unknown[] {
-    const node = this.doc.getIn(p, true);
+    const node = this.node(p);
     if (!isSeq(node)) this.fail(p, 'must be a list');
     const items = this.value(p) as unknown[];
     if (items.length < min) this.fail(p, `must list at least ${min} entr${min === 1 ? 'y' : 'ies'}`);
@@ -196,11 +201,8 @@ export function parseClientConfig(text: string, file: string): ClientConfig {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
-    throw new ConfigError(`YAML syntax error: ${first.message.split('\n')[0]}`, {
-      file,
-      ...(pos ? { line: pos.line, column: pos.col } : {}),
-    });
+    const pos = lines.linePos(first.pos[0]);
+    throw new ConfigError(`YAML syntax error: ${first.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
   }
   const c = new Checker(file, doc, lines);
   if (!isMap(doc.contents)) c.fail([], 'a client config must be a mapping with a "kind" field');
