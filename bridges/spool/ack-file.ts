@@ -1,0 +1,84 @@
+/**
+ * The ack file: how far the broker has receipted (every record with a
+ * sequence number below `ackSeq` is acknowledged) and how many records the
+ * drop-oldest policy has thrown away. Two 24-byte slots written alternately,
+ * each with a counter and a CRC, so a torn write leaves the other slot intact.
+ */
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+
+const SLOT_BYTES = 24;
+
+export interface AckState {
+  ackSeq: number;
+  dropped: number;
+}
+
+function encodeSlot(state: AckState, counter: number): Buffer {
+  const b = Buffer.alloc(SLOT_BYTES);
+  b.writeUInt32LE(state.ackSeq % 0x1_0000_0000, 0);
+  b.writeUInt32LE(Math.floor(state.ackSeq / 0x1_0000_0000), 4);
+  b.writeUInt32LE(state.dropped % 0x1_0000_0000, 8);
+  b.writeUInt32LE(Math.floor(state.dropped / 0x1_0000_0000), 12);
+  b.writeUInt32LE(counter >>> 0, 16);
+  b.writeUInt32LE(zlib.crc32(b.subarray(0, 20)), 20);
+  return b;
+}
+
+function decodeSlot(b: Buffer): { state: AckState; counter: number } | undefined {
+  if (b.length < SLOT_BYTES || zlib.crc32(b.subarray(0, 20)) !== b.readUInt32LE(20)) return undefined;
+  return {
+    state: {
+      ackSeq: b.readUInt32LE(0) + b.readUInt32LE(4) * 0x1_0000_0000,
+      dropped: b.readUInt32LE(8) + b.readUInt32LE(12) * 0x1_0000_0000,
+    },
+    counter: b.readUInt32LE(16),
+  };
+}
+
+/** Reads the newest valid slot; a missing file means nothing acknowledged yet. */
+export function readAckFile(file: string): { state: AckState; counter: number } {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { ackSeq: 0, dropped: 0 }, counter: 0 };
+    throw err;
+  }
+  const slots = [decodeSlot(buf.subarray(0, SLOT_BYTES)), decodeSlot(buf.subarray(SLOT_BYTES, 2 * SLOT_BYTES))].filter(
+    (s): s is NonNullable<typeof s> => s !== undefined,
+  );
+  if (slots.length === 0) return { state: { ackSeq: 0, dropped: 0 }, counter: 0 };
+  slots.sort((a, b) => b.counter - a.counter);
+  return slots[0]!;
+}
+
+/** Writes one slot in place and fdatasyncs. */
+export class AckFile {
+  private counter: number;
+  private fd: number;
+
+  constructor(
+    readonly file: string,
+    initialCounter: number,
+  ) {
+    this.counter = initialCounter;
+    this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+', 0o644);
+  }
+
+  write(state: AckState): Promise<void> {
+    this.counter++;
+    const slot = encodeSlot(state, this.counter);
+    const position = (this.counter % 2) * SLOT_BYTES;
+    return new Promise((resolve, reject) => {
+      fs.write(this.fd, slot, 0, SLOT_BYTES, position, (err) => {
+        if (err) return reject(err);
+        fs.fdatasync(this.fd, (err2) => (err2 ? reject(err2) : resolve()));
+      });
+    });
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
