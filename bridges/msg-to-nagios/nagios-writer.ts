@@ -1,0 +1,89 @@
+import { doneEntries } from './delivery-state.js';
+import type { NewestEntry, StateJournal } from './state-journal.js';
+import { objectKey, type PreparedResult } from './types.js';
+
+/**
+ * A way of handing results to Nagios. `write` resolves once every result is
+ * accepted by Nagios (whole lines in the command pipe, or a released spool
+ * file) and recorded in the journal; while Nagios cannot take them it waits
+ * and retries, never blocking the process; it rejects only when aborted.
+ */
+export interface NagiosWriter {
+  readonly mode: 'pipe' | 'spool';
+  write(results: readonly PreparedResult[], signal: AbortSignal): Promise<void>;
+  readonly status: WriterStatus;
+  close(): void;
+}
+
+export type WriterState =
+  /** Nagios takes results. */
+  | 'ready'
+  /** Nagios cannot take results (no reader on the pipe, missing pipe or spool directory, Nagios not running). */
+  | 'waiting'
+  /** Nagios is alive but not keeping up (pipe full, spool backlog). */
+  | 'backlogged';
+
+export interface WriterStatus {
+  state: WriterState;
+  /** Since when (ms epoch) in this state. */
+  since: number;
+  /** Why, in words, when not ready. */
+  reason?: string;
+}
+
+/** Journal entries for results accepted by Nagios. */
+export function acceptedEntries(items: readonly PreparedResult[]): { done: ReturnType<typeof doneEntries>; newest: NewestEntry[] } {
+  const newest = new Map<string, number>();
+  for (const r of items) {
+    const k = objectKey(r.host, r.service);
+    newest.set(k, Math.max(newest.get(k) ?? -Infinity, r.timestamp));
+  }
+  return { done: doneEntries(items.map((r) => r.ref)), newest: [...newest] };
+}
+
+/** Records accepted results in the journal (the pipe writer calls this right after each write). */
+export function journalAccepted(journal: StateJournal, items: readonly PreparedResult[]): void {
+  const { done, newest } = acceptedEntries(items);
+  journal.appendDone(done, newest);
+}
+
+/** Resolves after `ms`, or rejects at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error('aborted');
+}
+
+/** Tracks a writer's status and calls `onChange` on every transition. */
+export class StatusTracker {
+  private current: WriterStatus = { state: 'ready', since: Date.now() };
+  constructor(private readonly onChange: (next: WriterStatus, previous: WriterStatus) => void) {}
+
+  get status(): WriterStatus {
+    return this.current;
+  }
+
+  set(state: WriterState, reason?: string): void {
+    if (state === this.current.state && reason === this.current.reason) return;
+    const previous = this.current;
+    this.current = reason === undefined ? { state, since: state === previous.state ? previous.since : Date.now() } : { state, since: state === previous.state ? previous.since : Date.now(), reason };
+    this.onChange(this.current, previous);
+  }
+}

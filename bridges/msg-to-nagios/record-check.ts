@@ -1,0 +1,69 @@
+import type { ConsumerQueue } from '../../clients/client-config.js';
+import type { MetricRecord } from '../format/index.js';
+import { checkObjectName } from './object-names.js';
+import { composeOutput, hasNul, neutralizeOutput } from './output-text.js';
+import { roleAllowed, serviceName, type NamingRules } from './service-naming.js';
+import { statusCode, statusWords } from './status-codes.js';
+import type { PreparedResult, RecordRef, RejectReason } from './types.js';
+
+/** What a record is checked against. */
+export interface RecordPolicy {
+  queue: ConsumerQueue;
+  /** The queue's `hosts` patterns, compiled. */
+  hostAllowed: (host: string) => boolean;
+  naming: NamingRules;
+  illegalNameChars: string;
+  /** Results more than this far in the future are refused (they would block newer ones). */
+  maxFutureSkewSeconds: number;
+  /** Role from the message header, used when the record has none. */
+  headerRole?: string;
+}
+
+export type RecordCheck = { ok: true; result: PreparedResult } | { ok: false; reason: RejectReason; detail: string };
+
+function reject(reason: RejectReason, detail: string): RecordCheck {
+  return { ok: false, reason, detail };
+}
+
+/**
+ * Checks one decoded record against the site's rights and Nagios' rules and
+ * turns it into a PreparedResult. Pure: `now` is epoch seconds.
+ */
+export function checkRecord(record: MetricRecord, ref: RecordRef, policy: RecordPolicy, now: number): RecordCheck {
+  const { queue } = policy;
+  // Site first: a spoofed record is refused as such, whatever else is wrong with it.
+  if (record.siteName !== '' && record.siteName !== queue.site) {
+    return reject('site-mismatch', `record claims site "${record.siteName}" but came from the queue of site "${queue.site}"`);
+  }
+  for (const [field, value] of Object.entries(record)) {
+    if (typeof value === 'string' && hasNul(value)) return reject('nul-character', `field ${field === 'kind' ? 'checkKind' : field} contains a NUL character`);
+  }
+  const hostCheck = checkObjectName('host', record.hostName, policy.illegalNameChars);
+  if (!hostCheck.ok) return reject('invalid-host-name', hostCheck.detail);
+  if (!policy.hostAllowed(record.hostName)) {
+    return reject('host-not-allowed', `host "${record.hostName}" is not among the hosts of site "${queue.site}" (${(queue.hosts ?? []).join(', ')})`);
+  }
+  const role = record.role !== '' ? record.role : policy.headerRole;
+  if (!roleAllowed(policy.naming, role)) return reject('role-not-allowed', `role "${role ?? ''}" is not accepted (allowed: ${(policy.naming.allowedRoles ?? []).join(', ')})`);
+  let service: string | undefined;
+  if (record.kind === 'service') {
+    service = serviceName(policy.naming, record.metricName, role);
+    const svcCheck = checkObjectName('service', service, policy.illegalNameChars);
+    if (!svcCheck.ok) return reject('invalid-service-name', svcCheck.detail);
+  }
+  const code = statusCode(record.kind, record.metricStatus);
+  if (code === undefined) {
+    return reject('invalid-status', `metricStatus "${record.metricStatus}" is not a ${record.kind} status (${statusWords(record.kind).join(', ')})`);
+  }
+  const ms = Date.parse(record.timestamp);
+  if (Number.isNaN(ms)) return reject('invalid-timestamp', `timestamp "${record.timestamp}" is not a date`);
+  const timestamp = Math.floor(ms / 1000);
+  if (timestamp <= 0) return reject('invalid-timestamp', `timestamp "${record.timestamp}" is before 1970`);
+  if (timestamp > now + policy.maxFutureSkewSeconds) {
+    return reject('future-timestamp', `timestamp "${record.timestamp}" is more than ${policy.maxFutureSkewSeconds} s in the future`);
+  }
+  const output = neutralizeOutput(composeOutput(record.summaryData, record.detailsData, record.perfData));
+  const result: PreparedResult = { ref, kind: record.kind, host: record.hostName, code, timestamp, output };
+  if (service !== undefined) result.service = service;
+  return { ok: true, result };
+}

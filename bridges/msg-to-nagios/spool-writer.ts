@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fsyncDir } from '../../core/files.js';
+import type { Logger } from '../../core/logger.js';
+import { pidAlive } from '../../core/process.js';
+import { formatCheckResultFile, isSpoolName, randomSpoolName, spoolMarker } from './check-result-file.js';
+import { NAGIOS_OUTPUT_LIMIT } from './external-command.js';
+import { abortError, acceptedEntries, sleep, StatusTracker, type NagiosWriter, type WriterStatus } from './nagios-writer.js';
+import type { IntentOutcome, StateJournal } from './state-journal.js';
+import type { PreparedResult } from './types.js';
+
+export interface SpoolWriterOptions {
+  /** Nagios' check_result_path. */
+  dir: string;
+  journal: StateJournal;
+  logger: Logger;
+  /** Written into each file, to recognize the bridge's own orphans. */
+  instanceId: string;
+  /** Results per spool file (default 500). */
+  resultsPerFile?: number;
+  /** Escaped output above this is cut with a marker (default 8192). */
+  maxOutputBytes?: number;
+  /** Nagios' lock_file: when given, files are released only while that pid runs. */
+  nagiosLockFile?: string;
+  /** Released files not yet reaped by Nagios above which the bridge waits (default 2000). */
+  maxBacklogFiles?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  onStatus?: (status: WriterStatus, previous: WriterStatus) => void;
+}
+
+/**
+ * Writes passive results as Nagios check-result files. A file `cXXXXXX` is
+ * written and fsync'd completely; then an intent naming it is journaled; then
+ * `cXXXXXX.ok` is created, the moment Nagios may read it; then the commit is
+ * journaled. After a crash, an intent without commit is settled from the
+ * directory (see `resolveSpoolIntent`), so no result is lost or written twice.
+ * Nagios deletes files older than max_check_result_file_age unread, so the
+ * writer only releases files while Nagios runs (lock file) and reaps them.
+ */
+export class SpoolWriter implements NagiosWriter {
+  readonly mode = 'spool' as const;
+  private readonly tracker: StatusTracker;
+  private readonly released = new Set<string>();
+  filesWritten = 0;
+  resultsWritten = 0;
+
+  constructor(private readonly options: SpoolWriterOptions) {
+    this.tracker = new StatusTracker((next, previous) => {
+      if (next.state === 'ready') options.logger.info('Nagios check-result spool accepts results again', { dir: options.dir, after_s: Math.round((Date.now() - previous.since) / 1000) });
+      else options.logger.warn(`holding results: ${next.reason ?? next.state}; retrying`, { dir: options.dir });
+      options.onStatus?.(next, previous);
+    });
+  }
+
+  get status(): WriterStatus {
+    return this.tracker.status;
+  }
+
+  async write(results: readonly PreparedResult[], signal: AbortSignal): Promise<void> {
+    const per = this.options.resultsPerFile ?? 500;
+    for (let i = 0; i < results.length; i += per) {
+      await this.writeFile(results.slice(i, i + per), signal);
+    }
+    if (results.length > 0) fsyncDir(this.options.dir);
+  }
+
+  close(): void {
+    /* nothing held open */
+  }
+
+  private async writeFile(items: readonly PreparedResult[], signal: AbortSignal): Promise<void> {
+    const { dir, journal } = this.options;
+    let delay = this.options.retryMinMs ?? 200;
+    for (;;) {
+      if (signal.aborted) throw abortError(signal);
+      const blocked = this.blockedReason();
+      if (blocked !== undefined) {
+        this.tracker.set(blocked.state, blocked.reason);
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 5000);
+        continue;
+      }
+      const name = randomSpoolName();
+      const file = path.join(dir, name);
+      const content = formatCheckResultFile(items, this.options.instanceId, Date.now() / 1000, this.options.maxOutputBytes ?? NAGIOS_OUTPUT_LIMIT);
+      try {
+        const fd = fs.openSync(file, 'wx', 0o644);
+        try {
+          fs.writeFileSync(fd, content);
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        try {
+          fs.unlinkSync(file);
+        } catch {
+          /* not created */
+        }
+        this.tracker.set('waiting', `cannot write a check-result file in ${dir}: ${(err as Error).message}`);
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 5000);
+        continue;
+      }
+      const { done, newest } = acceptedEntries(items);
+      journal.appendIntent(name, done, newest);
+      try {
+        fs.closeSync(fs.openSync(`${file}.ok`, 'wx', 0o644));
+      } catch (err) {
+        journal.appendAbort(name);
+        fs.rmSync(file, { force: true });
+        this.tracker.set('waiting', `cannot release check-result file ${file}: ${(err as Error).message}`);
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 5000);
+        continue;
+      }
+      journal.appendCommit(name);
+      this.released.add(name);
+      this.filesWritten++;
+      this.resultsWritten += items.length;
+      this.tracker.set('ready');
+      return;
+    }
+  }
+
+  /** Why files must not be released now, if they must not. */
+  private blockedReason(): { state: 'waiting' | 'backlogged'; reason: string } | undefined {
+    const lock = this.options.nagiosLockFile;
+    if (lock !== undefined) {
+      const pid = readPid(lock);
+      if (pid === undefined || !pidAlive(pid)) return { state: 'waiting', reason: `Nagios is not running (lock file ${lock})` };
+    }
+    const max = this.options.maxBacklogFiles ?? 2000;
+    if (this.released.size >= max) {
+      for (const name of this.released) {
+        if (!fs.existsSync(path.join(this.options.dir, `${name}.ok`)) && !fs.existsSync(path.join(this.options.dir, name))) this.released.delete(name);
+      }
+      if (this.released.size >= max) return { state: 'backlogged', reason: `${this.released.size} check-result files not yet read by Nagios in ${this.options.dir}` };
+    }
+    return undefined;
+  }
+}
+
+function readPid(lockFile: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(lockFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Settles an interrupted release from the directory alone: the data file was
+ * complete before the intent, and only Nagios (after `.ok` exists) or the
+ * bridge (after journaling an abort) removes it. So: `.ok` present, or both
+ * gone (Nagios read them) -> submitted; data file without `.ok` -> not.
+ */
+export function resolveSpoolIntent(dir: string, name: string): IntentOutcome {
+  const file = path.join(dir, name);
+  if (fs.existsSync(`${file}.ok`)) return 'submitted';
+  if (fs.existsSync(file)) return 'not-submitted';
+  return 'submitted';
+}
+
+/** Removes a data file found not submitted. */
+export function discardSpoolFile(dir: string, name: string): void {
+  fs.rmSync(path.join(dir, name), { force: true });
+}
+
+/**
+ * Removes files this bridge instance wrote but never released (no `.ok`, not
+ * pending): left by a crash between writing a file and journaling its intent.
+ */
+export function removeOrphanSpoolFiles(dir: string, instanceId: string): string[] {
+  const marker = spoolMarker(instanceId);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!isSpoolName(name) || names.includes(`${name}.ok`)) continue;
+    const file = path.join(dir, name);
+    try {
+      const fd = fs.openSync(file, 'r');
+      const head = Buffer.alloc(marker.length);
+      fs.readSync(fd, head, 0, head.length, 0);
+      fs.closeSync(fd);
+      if (head.toString('utf8') === marker) {
+        fs.rmSync(file, { force: true });
+        removed.push(name);
+      }
+    } catch {
+      /* vanished or unreadable: not ours to judge */
+    }
+  }
+  return removed;
+}
