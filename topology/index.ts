@@ -1,0 +1,33 @@
+export type * from './types.js';
+export { loadRegistry, parseRegistry, checkRegistryFile, checkRegistryText, type CheckResult } from './load.js';
+export { RegistryError, describeProblem, formatPath, sortProblems, type Problem, type Severity } from './problems.js';
+export { registrySchema } from './schema.js';
+export {
+  buildNetwork,
+  allowedEdges,
+  nextHops,
+  publishPairs,
+  reads,
+  type NetworkModel,
+  type NetworkLink,
+  type DirectedEdge,
+  type Route,
+  type Unreachable,
+  type PairNode,
+  type PublishKind,
+} from './network.js';
+export {
+  CONSUMER_QUEUE_PREFIX,
+  siteSegment,
+  siteTopic,
+  consumerQueue,
+  consumerQueueWildcard,
+  virtualTopicName,
+  stompTopic,
+  stompQueue,
+  destinationProblem,
+  segmentProblem,
+} from './naming.js';
+export { parseSize, formatSize } from './sizes.js';
+export { DEFAULT_LIMITS, DEFAULT_LOCK, DEFAULT_PATTERN, DEFAULT_PREFIX } from './normalize.js';
+export { localize, localPortCount, localSecretFile, LOOPBACK, type LocalizeOptions } from './localize.js';

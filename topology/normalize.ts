@@ -1,0 +1,213 @@
+/**
+ * Raw YAML data → Registry, applying defaults. Tolerant: an item too broken to
+ * use (no name, wrong type) is skipped, because the schema check already
+ * reports it; the remaining items still get their semantic checks, so one run
+ * reports every problem.
+ */
+import { parseSize } from './sizes.js';
+import type {
+  Broker,
+  BrokerLimits,
+  Consumer,
+  ConsumerSelection,
+  Credentials,
+  ExplicitLink,
+  NetworkSettings,
+  NodePath,
+  Pair,
+  PairLock,
+  Registry,
+  Site,
+  TopologyKind,
+} from './types.js';
+
+export const DEFAULT_PREFIX = 'grid.probe';
+export const DEFAULT_PATTERN = '{prefix}.metricOutput.{tenant}.{role}.{site}';
+export const DEFAULT_ROLE = 'site';
+export const DEFAULT_NETWORK_USER = 'gridmsg-network';
+export const DEFAULT_LISTEN = '0.0.0.0';
+
+const MB = 1024 ** 2;
+const GB = 1024 ** 3;
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  memoryBytes: 256 * MB,
+  storeBytes: 8 * GB,
+  tempBytes: 2 * GB,
+  destinationMemoryBytes: 16 * MB,
+  maxFrameSizeBytes: 1 * MB,
+  maxConnections: 1000,
+  heapBytes: 512 * MB,
+};
+
+export const DEFAULT_LOCK: PairLock = { keepAliveMs: 5000, retryMs: 2000 };
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+const strList = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+const items = (v: unknown): Array<{ item: Obj; index: number }> =>
+  Array.isArray(v) ? v.flatMap((item, index) => (isObj(item) ? [{ item, index }] : [])) : [];
+
+function limitsOf(raw: unknown, base: BrokerLimits): BrokerLimits {
+  if (!isObj(raw)) return base;
+  return {
+    memoryBytes: parseSize(raw['memory']) ?? base.memoryBytes,
+    storeBytes: parseSize(raw['store']) ?? base.storeBytes,
+    tempBytes: parseSize(raw['temp']) ?? base.tempBytes,
+    destinationMemoryBytes: parseSize(raw['destinationMemory']) ?? base.destinationMemoryBytes,
+    maxFrameSizeBytes: parseSize(raw['maxFrameSize']) ?? base.maxFrameSizeBytes,
+    maxConnections: int(raw['maxConnections']) ?? base.maxConnections,
+    heapBytes: parseSize(raw['heap']) ?? base.heapBytes,
+  };
+}
+
+function lockOf(raw: unknown, base: PairLock): PairLock {
+  if (!isObj(raw)) return base;
+  return { keepAliveMs: int(raw['keepAliveMs']) ?? base.keepAliveMs, retryMs: int(raw['retryMs']) ?? base.retryMs };
+}
+
+function credentialsOf(raw: unknown, defaultUser: string, srcPath: NodePath): Credentials {
+  const c = isObj(raw) ? raw : {};
+  const out: Credentials = { username: str(c['username']) ?? defaultUser, srcPath };
+  const file = str(c['passwordFile']);
+  const env = str(c['passwordEnv']);
+  if (file !== undefined) out.passwordFile = file;
+  if (env !== undefined) out.passwordEnv = env;
+  return out;
+}
+
+function selectionOf(raw: unknown, srcPath: NodePath): ConsumerSelection {
+  if (!isObj(raw)) return { all: raw === 'all', srcPath };
+  const sel: ConsumerSelection = { all: false, srcPath };
+  for (const key of ['sites', 'tenants', 'roles', 'ngis'] as const) {
+    const list = strList(raw[key]);
+    if (list) sel[key] = list;
+  }
+  return sel;
+}
+
+export function normalizeRegistry(
+  data: unknown,
+  file: string,
+  baseDir: string,
+  locate: Registry['locate'] = () => undefined,
+): Registry {
+  const root = isObj(data) ? data : {};
+  const namingRaw = isObj(root['naming']) ? root['naming'] : {};
+  const defaults = isObj(root['defaults']) ? root['defaults'] : {};
+  const baseLimits = limitsOf(defaults['limits'], DEFAULT_LIMITS);
+  const baseLock = lockOf(defaults['lock'], DEFAULT_LOCK);
+  const listen = str(defaults['listen']) ?? DEFAULT_LISTEN;
+  const defaultTenant = str(defaults['tenant']);
+  const defaultRole = str(defaults['role']) ?? DEFAULT_ROLE;
+
+  const naming = {
+    prefix: str(namingRaw['prefix']) ?? DEFAULT_PREFIX,
+    pattern: str(namingRaw['pattern']) ?? DEFAULT_PATTERN,
+    srcPath: ['naming'],
+  };
+
+  const pairs: Pair[] = items(root['pairs']).flatMap(({ item, index }) => {
+    const name = str(item['name']);
+    if (name === undefined) return [];
+    return [{ name, brokers: strList(item['brokers']) ?? [], lock: lockOf(item['lock'], baseLock), srcPath: ['pairs', index] }];
+  });
+  // Broker → the first pair that lists it, for the default store directory.
+  const pairOf = new Map<string, { name: string; store: string | undefined }>();
+  for (const { item } of items(root['pairs'])) {
+    const name = str(item['name']);
+    if (name === undefined) continue;
+    for (const b of strList(item['brokers']) ?? []) {
+      if (!pairOf.has(b)) pairOf.set(b, { name, store: str(item['store']) });
+    }
+  }
+
+  const brokers: Broker[] = items(root['brokers']).flatMap(({ item, index }) => {
+    const name = str(item['name']);
+    const host = str(item['host']);
+    const portsRaw = isObj(item['ports']) ? item['ports'] : {};
+    const stomp = int(portsRaw['stomp']);
+    const openwire = int(portsRaw['openwire']);
+    if (name === undefined || host === undefined || stomp === undefined || openwire === undefined) return [];
+    const pair = pairOf.get(name);
+    const broker: Broker = {
+      name,
+      host,
+      listen: str(item['listen']) ?? listen,
+      ports: { stomp, openwire },
+      dataDir: str(item['dataDir']) ?? `/var/lib/gridmsg/brokers/${name}`,
+      store: str(item['store']) ?? pair?.store ?? `/var/lib/gridmsg/pairs/${pair?.name ?? name}/kahadb`,
+      limits: limitsOf(item['limits'], baseLimits),
+      srcPath: ['brokers', index],
+    };
+    const ssl = int(portsRaw['stompSsl']);
+    if (ssl !== undefined) broker.ports.stompSsl = ssl;
+    if (isObj(item['ssl'])) broker.ssl = item['ssl'];
+    return [broker];
+  });
+
+  const netRaw = isObj(root['network']) ? root['network'] : {};
+  const topology = (['full-mesh', 'hub-and-spoke', 'explicit'] as const).find((t) => t === netRaw['topology']) ?? 'full-mesh';
+  const links: ExplicitLink[] = items(netRaw['links']).flatMap(({ item, index }) => {
+    const from = str(item['from']);
+    const to = str(item['to']);
+    if (from === undefined || to === undefined) return [];
+    return [{ from, to, direction: item['direction'] === 'forward' ? 'forward' : 'both', srcPath: ['network', 'links', index] }];
+  });
+  const network: NetworkSettings = {
+    topology: topology satisfies TopologyKind,
+    links,
+    credentials: credentialsOf(netRaw['credentials'], DEFAULT_NETWORK_USER, ['network', 'credentials']),
+    srcPath: ['network'],
+  };
+  const hub = str(netRaw['hub']);
+  if (hub !== undefined) network.hub = hub;
+
+  const sites: Site[] = items(root['sites']).flatMap(({ item, index }) => {
+    const name = str(item['name']);
+    const pair = str(item['pair']);
+    if (name === undefined || pair === undefined) return [];
+    const srcPath = ['sites', index];
+    const site: Site = {
+      name,
+      tenant: str(item['tenant']) ?? defaultTenant ?? '',
+      role: str(item['role']) ?? defaultRole,
+      pair,
+      fallback: strList(item['fallback']) ?? [],
+      credentials: credentialsOf(item['credentials'], name, [...srcPath, 'credentials']),
+      srcPath,
+    };
+    const ngi = str(item['ngi']);
+    if (ngi !== undefined) site.ngi = ngi;
+    const nagiosHost = str(item['nagiosHost']);
+    if (nagiosHost !== undefined) site.nagiosHost = nagiosHost;
+    const hosts = strList(item['hosts']);
+    if (hosts !== undefined && hosts.length > 0) site.hosts = hosts;
+    const dn = str(item['certificateDn']);
+    if (dn !== undefined) site.certificateDn = dn;
+    return [site];
+  });
+
+  const consumers: Consumer[] = items(root['consumers']).flatMap(({ item, index }) => {
+    const name = str(item['name']);
+    const pair = str(item['pair']);
+    if (name === undefined || pair === undefined) return [];
+    const srcPath = ['consumers', index];
+    return [
+      {
+        name,
+        pair,
+        reads: selectionOf(item['reads'], [...srcPath, 'reads']),
+        credentials: credentialsOf(item['credentials'], name, [...srcPath, 'credentials']),
+        errorQueue: str(item['errorQueue']) ?? `${naming.prefix}.errors.${name}`,
+        srcPath,
+      },
+    ];
+  });
+
+  return { file, baseDir, locate, naming, network, brokers, pairs, sites, consumers };
+}
