@@ -84,26 +84,31 @@ function isAttributeStart(s: string, from: number): boolean {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
 
-/** Collects value bytes (escapes may spell UTF-8 byte by byte). */
+/** Collects a value: characters as they are, escaped bytes decoded as UTF-8 runs. */
 class ValueBuilder {
-  private bytes: number[] = [];
-  char(c: string): void {
-    for (const b of encoder.encode(c)) this.bytes.push(b);
-  }
-  byte(b: number): void {
-    this.bytes.push(b);
-  }
-  get length(): number {
-    return this.bytes.length;
-  }
-  text(): string {
+  private out = '';
+  private pending: number[] = [];
+  private flush(): void {
+    if (this.pending.length === 0) return;
     try {
-      return utf8.decode(Uint8Array.from(this.bytes));
+      this.out += utf8.decode(Uint8Array.from(this.pending));
     } catch {
       throw new DnError('escaped bytes are not valid UTF-8');
     }
+    this.pending = [];
+  }
+  /** One UTF-16 code unit or more (surrogate halves join up in the string). */
+  char(c: string): void {
+    this.flush();
+    this.out += c;
+  }
+  byte(b: number): void {
+    this.pending.push(b);
+  }
+  text(): string {
+    this.flush();
+    return this.out;
   }
 }
 
@@ -243,12 +248,21 @@ function parseRfc2253(text: string): Dn {
   return rdnsLeastFirst.reverse();
 }
 
+/** Drops surrounding whitespace, but not a trailing space that a backslash escapes. */
+function trimDn(text: string): string {
+  const start = text.trimStart();
+  const end = start.trimEnd();
+  if (end.length === start.length) return end;
+  const backslashes = /\\*$/.exec(end)![0].length;
+  return backslashes % 2 === 1 ? end + start[end.length] : end;
+}
+
 /**
  * Parses a DN in OpenSSL form (starts with `/`) or RFC 2253 / Java form.
  * Throws DnError naming the problem.
  */
 export function parseDn(text: string): Dn {
-  const trimmed = text.trim();
+  const trimmed = trimDn(text);
   if (trimmed === '') throw new DnError('empty DN');
   const dn = trimmed.startsWith('/') ? parseOpenssl(trimmed) : parseRfc2253(trimmed);
   for (const rdn of dn) {

@@ -24,7 +24,8 @@ import {
 } from './pki-layout.js';
 import { runTool } from './tools.js';
 
-export type KeyType = 'ec' | 'rsa';
+/** `ec` (P-256, default) and `rsa` (2048) work everywhere; `ed25519` is for message-signing identities only. */
+export type KeyType = 'ec' | 'rsa' | 'ed25519';
 
 export interface InitCaOptions {
   dir: string;
@@ -158,7 +159,9 @@ async function generateKey(keyType: KeyType): Promise<Buffer> {
   const args =
     keyType === 'rsa'
       ? ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
-      : ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+      : keyType === 'ed25519'
+        ? ['genpkey', '-algorithm', 'ED25519']
+        : ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   const { stdout } = await runTool('openssl', args);
   return stdout;
 }
@@ -172,6 +175,51 @@ function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridmsg-pki-'));
   fs.chmodSync(dir, 0o700);
   return fn(dir).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `fn` holding DIR/ca/.lock: `openssl ca` rewrites its database by
+ * rename and two concurrent runs (in this process or another) corrupt it.
+ * A lock left by a dead process is taken over.
+ */
+export async function withCaLock<T>(caDir: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const lock = path.join(caDir, '.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder = NaN;
+      try {
+        holder = Number(fs.readFileSync(lock, 'utf8'));
+      } catch {
+        /* removed meanwhile */
+      }
+      if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) fs.rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new GridmsgError('PKI_LOCKED', `the CA in ${caDir} is locked by process ${holder}`, { file: lock });
+      else await sleep(20 + Math.random() * 30);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
 }
 
 /** Creates DIR/ca: key, self-signed CA certificate, `openssl ca` database. */
@@ -250,10 +298,12 @@ export async function issueIdentity(options: IssueOptions): Promise<IssuedIdenti
     const out = path.join(tmp, 'cert.pem');
     fs.writeFileSync(ext, leafExtensions(options.kind, keyType, san));
     await runTool('openssl', ['req', '-new', '-config', ca.config, '-key', paths.key, '-subj', opensslSubject(dn), '-utf8', '-out', csr]);
-    await runTool(
-      'openssl',
-      ['ca', '-batch', '-notext', '-preserveDN', '-config', 'openssl.cnf', '-in', csr, '-out', out, '-extfile', ext, '-extensions', 'leaf', '-startdate', generalizedTime(start), '-enddate', generalizedTime(end)],
-      { cwd: ca.dir },
+    await withCaLock(ca.dir, () =>
+      runTool(
+        'openssl',
+        ['ca', '-batch', '-notext', '-preserveDN', '-config', 'openssl.cnf', '-in', csr, '-out', out, '-extfile', ext, '-extensions', 'leaf', '-startdate', generalizedTime(start), '-enddate', generalizedTime(end)],
+        { cwd: ca.dir },
+      ),
     );
     const certPem = fs.readFileSync(out, 'utf8');
     const caPem = fs.readFileSync(ca.cert, 'utf8');
