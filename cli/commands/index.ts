@@ -1,5 +1,6 @@
 import type { GridmsgCommand } from '../command.js';
 import { nagiosConfigCommand } from './nagios-config.js';
+import { pkiCommand } from './pki.js';
 
 /**
  * Every top-level command of the `gridmsg` CLI, one module each.
@@ -7,4 +8,5 @@ import { nagiosConfigCommand } from './nagios-config.js';
  */
 export const commands: GridmsgCommand<any>[] = [
   nagiosConfigCommand,
+  pkiCommand,
 ];
