@@ -107,8 +107,17 @@ export class CommandPipeWriter implements NagiosWriter {
           fullDelay = Math.min(fullDelay * 2, 50);
           continue;
         }
+        if (code === 'EPIPE' && this.samePipe(fd)) {
+          // No reader now. Keep our end open: lines already in the pipe stay
+          // there for the next Nagios to read (the kernel frees a FIFO's
+          // buffer only when no end is open), and retry later.
+          this.tracker.set('waiting', `command pipe ${this.options.path} has no reader (Nagios stopped?)`);
+          await sleep(openDelay, signal);
+          openDelay = Math.min(openDelay * 2, this.retryMaxMs);
+          continue;
+        }
         this.close();
-        this.tracker.set('waiting', code === 'EPIPE' ? `command pipe ${this.options.path} lost its reader (Nagios stopped?)` : `cannot write to command pipe ${this.options.path}: ${(err as Error).message}`);
+        this.tracker.set('waiting', code === 'EPIPE' ? `command pipe ${this.options.path} was replaced (Nagios restarted)` : `cannot write to command pipe ${this.options.path}: ${(err as Error).message}`);
         continue;
       }
       if (written !== data.length) {
@@ -128,6 +137,17 @@ export class CommandPipeWriter implements NagiosWriter {
       this.writes++;
       this.tracker.set('ready');
       return;
+    }
+  }
+
+  /** True while `fd` is still the FIFO at the configured path (Nagios may recreate it). */
+  private samePipe(fd: number): boolean {
+    try {
+      const a = fs.fstatSync(fd);
+      const b = fs.statSync(this.options.path);
+      return a.ino === b.ino && a.dev === b.dev;
+    } catch {
+      return false;
     }
   }
 

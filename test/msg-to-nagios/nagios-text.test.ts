@@ -76,7 +76,7 @@ test('every command line fits PIPE_BUF and reads back in Nagios as the same resu
       fc.boolean(),
       (host, service, code, timestamp, text, isHost) => {
         const output = neutralizeOutput(text.replaceAll('\u0000', ''));
-        const r = result(isHost ? { kind: 'host', host, code: code % 3, timestamp, output, service: undefined } : { host, service, code, timestamp, output });
+        const r = result(isHost ? { kind: 'host', host, code: code % 3, timestamp, output } : { host, service, code, timestamp, output });
         if (isHost) delete r.service;
         const cl = commandLine(r);
         if (cl.bytes > PIPE_BUF || !cl.line.endsWith('\n') || cl.line.slice(0, -1).includes('\n')) return false;
