@@ -26,7 +26,7 @@ import {
   type SubscribeOptions,
 } from './api.js';
 import { Connection, resolveConnectionOptions } from './connection.js';
-import { ClosedError, UsageError } from './errors.js';
+import { ClosedError, LeaveUnacked, UsageError } from './errors.js';
 import { ReceiptPipeline } from './receipt-pipeline.js';
 import type { Session } from './session.js';
 import { header, headerRecord, type StompFrame } from './stomp-frame.js';
@@ -234,6 +234,7 @@ class GridmsgConsumer implements Consumer {
         d.session.ack(d.ackId, sub.id);
         return;
       } catch (err) {
+        if (err instanceof LeaveUnacked) return; // the broker redelivers it after this session
         attempts++;
         remember(sub.attempts, d.messageId, attempts);
         const reason = describeError(err);

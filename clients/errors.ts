@@ -52,6 +52,18 @@ export class ClosedError extends GridmsgError {
   }
 }
 
+/**
+ * Thrown (rejected) by a message handler that does not want this message now:
+ * the consumer neither acks nor retries it; the broker redelivers it after
+ * this session ends. Used e.g. by `subscribe --count` for messages past the count.
+ */
+export class LeaveUnacked extends Error {
+  override readonly name = 'LeaveUnacked';
+  constructor() {
+    super('message left unacked for redelivery');
+  }
+}
+
 /** Misuse of the API (bad header name, missing destination, ...). */
 export class UsageError extends GridmsgError {
   override readonly name = 'UsageError';

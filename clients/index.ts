@@ -17,9 +17,12 @@ export {
   ProtocolError,
   ClosedError,
   UsageError,
+  LeaveUnacked,
 } from './errors.js';
 export { BrokerPool, brokerLabel, type BrokerStatus, type PoolChoice } from './broker-pool.js';
 export { backoffDelay, type BackoffPolicy } from './backoff.js';
 export { nextState, type ConnectionEvent } from './connection-state.js';
 export { FrameParser, type ParseEvent, type FrameParserOptions } from './frame-parser.js';
 export { serializeFrame, escapeHeader, unescapeHeader, header, headerRecord, frame, type StompFrame } from './stomp-frame.js';
+export { connectionFromCli, parseHeaderArgs, type CliConnectionInput, type CliConnection } from './cli-connection.js';
+export { Progress } from './progress.js';

@@ -1,6 +1,8 @@
 import type { GridmsgCommand } from '../command.js';
 import { nagiosConfigCommand } from './nagios-config.js';
 import { pkiCommand } from './pki.js';
+import { sendCommand } from './send.js';
+import { subscribeCommand } from './subscribe.js';
 
 /**
  * Every top-level command of the `gridmsg` CLI, one module each.
@@ -9,4 +11,6 @@ import { pkiCommand } from './pki.js';
 export const commands: GridmsgCommand<any>[] = [
   nagiosConfigCommand,
   pkiCommand,
+  sendCommand,
+  subscribeCommand,
 ];
