@@ -15,6 +15,11 @@ export interface BrokerRunOptions {
   systemProperties?: Record<string, string>;
   /** Broker output goes here (default DIR/broker.log). */
   logFile?: string;
+  /**
+   * Run in its own process group and let this process exit while the broker
+   * keeps running (`gridmsg dev up`); stop it later by pid.
+   */
+  detached?: boolean;
 }
 
 /** The java command line that starts one ActiveMQ instance in the foreground. */
@@ -61,7 +66,13 @@ export function spawnBroker(options: BrokerRunOptions): ManagedProcess {
   fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
   const { command, args } = brokerCommand(options);
-  return startProcess(command, args, { cwd: dir, logFile: options.logFile ?? path.join(dir, 'broker.log') });
+  const proc = startProcess(command, args, {
+    cwd: dir,
+    logFile: options.logFile ?? path.join(dir, 'broker.log'),
+    detached: options.detached ?? false,
+  });
+  if (options.detached) proc.child.unref();
+  return proc;
 }
 
 /** Waits until the broker accepts connections on one of its ports; fails early if it died. */

@@ -1,6 +1,10 @@
 import type { GridmsgCommand } from '../command.js';
+import { brokerCommand } from './broker.js';
+import { brokerConfigCommand } from './broker-config.js';
+import { devCommand } from './dev.js';
 import { nagiosConfigCommand } from './nagios-config.js';
 import { pkiCommand } from './pki.js';
+import { registryCommand } from './registry.js';
 import { sendCommand } from './send.js';
 import { subscribeCommand } from './subscribe.js';
 
@@ -9,6 +13,10 @@ import { subscribeCommand } from './subscribe.js';
  * Add a command by importing its module here.
  */
 export const commands: GridmsgCommand<any>[] = [
+  registryCommand,
+  brokerConfigCommand,
+  brokerCommand,
+  devCommand,
   nagiosConfigCommand,
   pkiCommand,
   sendCommand,

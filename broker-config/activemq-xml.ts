@@ -1,0 +1,193 @@
+/**
+ * Renders one broker's activemq.xml from its plan. Every choice is explained
+ * in docs/broker-network.md; the comments in the output point there.
+ */
+import { formatSize } from '../topology/index.js';
+import type { AuthzEntry, BrokerPlan, ConnectorPlan } from './plan.js';
+import { comment, el, renderXml, textEl, type XmlElement } from './xml.js';
+
+/** Name of the secrets file next to activemq.xml. */
+export const CREDENTIALS_FILE = 'credentials.properties';
+
+/** Seconds a producer may be blocked by a full store before its send fails (the client then retries elsewhere or later). */
+export const SEND_FAIL_AFTER_MS = 30_000;
+
+function networkUri(c: ConnectorPlan): string {
+  const endpoints = c.remotes.map((r) => `tcp://${r.host}:${r.port}`);
+  const query = 'initialReconnectDelay=1000&maxReconnectDelay=5000&useExponentialBackOff=true';
+  // masterslave: builds failover:(a,b)?randomize=false for an active/standby pair; it needs two URIs.
+  return endpoints.length >= 2 ? `masterslave:(${endpoints.join(',')})?${query}` : `static:(${endpoints.join(',')})?${query}`;
+}
+
+function connectorXml(c: ConnectorPlan, networkUser: string, networkPasswordKey: string): XmlElement {
+  return el(
+    'networkConnector',
+    {
+      name: c.name,
+      uri: networkUri(c),
+      userName: networkUser,
+      password: `\${${networkPasswordKey}}`,
+      duplex: false,
+      staticBridge: true,
+      decreaseNetworkConsumerPriority: true,
+      suppressDuplicateQueueSubscriptions: true,
+      suppressDuplicateTopicSubscriptions: true,
+      conduitSubscriptions: true,
+      messageTTL: c.messageTtl,
+      consumerTTL: 1,
+      alwaysSyncSend: true,
+      bridgeTempDestinations: false,
+      prefetchSize: 1000,
+    },
+    [
+      comment(`to pair ${c.toPair} (${c.remotes.map((r) => r.name).join(', ')}) for consumer${c.consumers.length > 1 ? 's' : ''} ${c.consumers.join(', ')}; declared here only, one-way`),
+      el(
+        'staticallyIncludedDestinations',
+        {},
+        c.staticQueues.map((q) => el('queue', { physicalName: q })),
+      ),
+      el('excludedDestinations', {}, [el('topic', { physicalName: '>' })]),
+    ],
+  );
+}
+
+function authzXml(e: AuthzEntry): XmlElement {
+  const list = (xs: string[]): string | undefined => (xs.length === 0 ? undefined : xs.join(','));
+  return el('authorizationEntry', {
+    [e.kind]: e.name,
+    read: list(e.read),
+    write: list(e.write),
+    admin: list(e.admin),
+  });
+}
+
+export function renderActivemqXml(plan: BrokerPlan): string {
+  const b = plan.broker;
+  const l = b.limits;
+  const networkUser = plan.users.find((u) => u.groups.includes('network'))!;
+  const stompQuery = `maximumConnections=${l.maxConnections}&transport.maxFrameSize=${l.maxFrameSizeBytes}&transport.hbGracePeriodMultiplier=1.5`;
+  const openwireQuery = `maximumConnections=${l.maxConnections}&wireFormat.maxFrameSize=${l.maxFrameSizeBytes * 2}`;
+
+  const broker = el(
+    'broker',
+    {
+      xmlns: 'http://activemq.apache.org/schema/core',
+      brokerName: b.name,
+      dataDirectory: b.dataDir,
+      useJmx: false,
+      persistent: true,
+      schedulerSupport: false,
+      advisorySupport: true,
+      networkConnectorStartAsync: true,
+      useShutdownHook: true,
+    },
+    [
+      comment('Virtual topics: a copy of every site message goes to each Consumer.<consumer>.<topic> queue that exists.'),
+      el('destinationInterceptors', {}, [
+        el('virtualDestinationInterceptor', {}, [
+          el('virtualDestinations', {}, [
+            el('virtualTopic', { name: plan.virtualTopic, prefix: 'Consumer.*.', selectorAware: false, transactedSend: true }),
+          ]),
+        ]),
+      ]),
+      comment('Per-destination memory limits and producer flow control: a flood blocks its producer, not the broker.'),
+      el('destinationPolicy', {}, [
+        el('policyMap', {}, [
+          el('policyEntries', {}, [
+            el(
+              'policyEntry',
+              { queue: '>', memoryLimit: formatSize(l.destinationMemoryBytes), producerFlowControl: true, prioritizedMessages: false },
+              [
+                el('deadLetterStrategy', {}, [
+                  el('individualDeadLetterStrategy', { queuePrefix: 'DLQ.', useQueueForQueueMessages: true, processNonPersistent: false }),
+                ]),
+              ],
+            ),
+            el('policyEntry', { topic: '>', memoryLimit: formatSize(l.destinationMemoryBytes), producerFlowControl: true }),
+          ]),
+        ]),
+      ]),
+      comment('Created at start-up so no message published before its consumer first connects is lost.'),
+      el('destinations', {}, [
+        ...plan.topics.map((t) => el('topic', { physicalName: t })),
+        ...plan.queues.map((q) => el('queue', { physicalName: q })),
+      ]),
+      plan.connectors.length > 0 &&
+        comment(`Network: one-way static bridges, declared on the sending side only (networkTTL ${plan.connectors[0]!.messageTtl}).`),
+      plan.connectors.length > 0 &&
+        el(
+          'networkConnectors',
+          {},
+          plan.connectors.map((c) => connectorXml(c, networkUser.username, networkUser.passwordKey)),
+        ),
+      comment(
+        plan.partner
+          ? `KahaDB shared with ${plan.partner.name}: whoever holds the lock is active, the other waits.`
+          : 'KahaDB (no failover partner).',
+      ),
+      el('persistenceAdapter', {}, [
+        el('kahaDB', { directory: b.store, journalMaxFileLength: '32mb', lockKeepAlivePeriod: plan.pair.lock.keepAliveMs }, [
+          el('locker', {}, [el('shared-file-locker', { lockAcquireSleepInterval: plan.pair.lock.retryMs })]),
+        ]),
+      ]),
+      el('plugins', {}, [
+        el('simpleAuthenticationPlugin', { anonymousAccessAllowed: false }, [
+          el(
+            'users',
+            {},
+            plan.users.map((u) => el('authenticationUser', { username: u.username, password: `\${${u.passwordKey}}`, groups: u.groups.join(',') })),
+          ),
+        ]),
+        el('authorizationPlugin', {}, [
+          el('map', {}, [
+            el('authorizationMap', {}, [
+              el('authorizationEntries', {}, plan.authz.map(authzXml)),
+              el('tempDestinationAuthorizationEntry', {}, [
+                el('tempDestinationAuthorizationEntry', { read: 'network', write: 'network', admin: 'network' }),
+              ]),
+            ]),
+          ]),
+        ]),
+      ]),
+      el('systemUsage', {}, [
+        el('systemUsage', { sendFailIfNoSpaceAfterTimeout: SEND_FAIL_AFTER_MS }, [
+          el('memoryUsage', {}, [el('memoryUsage', { limit: formatSize(l.memoryBytes) })]),
+          el('storeUsage', {}, [el('storeUsage', { limit: formatSize(l.storeBytes) })]),
+          el('tempUsage', {}, [el('tempUsage', { limit: formatSize(l.tempBytes) })]),
+        ]),
+      ]),
+      el('transportConnectors', {}, [
+        el('transportConnector', { name: 'openwire', uri: `tcp://${b.listen}:${b.ports.openwire}?${openwireQuery}` }),
+        el('transportConnector', { name: 'stomp', uri: `stomp+nio://${b.listen}:${b.ports.stomp}?${stompQuery}` }),
+      ]),
+    ],
+  );
+
+  const beans = el(
+    'beans',
+    {
+      xmlns: 'http://www.springframework.org/schema/beans',
+      'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+      'xsi:schemaLocation':
+        'http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd',
+    },
+    [
+      comment('Passwords come from conf/credentials.properties (mode 0600), never from this file.'),
+      el('bean', { class: 'org.springframework.beans.factory.config.PropertyPlaceholderConfigurer' }, [
+        el('property', { name: 'locations' }, [textEl('value', `file:\${activemq.conf}/${CREDENTIALS_FILE}`)]),
+        el('property', { name: 'ignoreUnresolvablePlaceholders', value: 'false' }),
+      ]),
+      broker,
+    ],
+  );
+
+  return renderXml(beans, [
+    comment(
+      [
+        `ActiveMQ 5.17 configuration of broker ${b.name} (pair ${plan.pair.name}).`,
+        'Generated by `gridmsg broker-config generate` from the site registry: do not edit,',
+        'change the registry and generate again. Every choice is explained in docs/broker-network.md.',
+      ].join('\n'),
+    ),
+  ]);
+}

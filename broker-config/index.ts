@@ -1,0 +1,34 @@
+export { generateBrokerNetwork, type GeneratedFile, type GenerateOptions, type GenerateResult } from './generate.js';
+export { planNetwork, passwordKey, type BrokerPlan, type ConnectorPlan, type AuthzEntry, type NetworkPlan, type PlannedUser } from './plan.js';
+export { renderActivemqXml, CREDENTIALS_FILE } from './activemq-xml.js';
+export { siteClientConfigs, consumerClientConfigs, renderClientConfig, clientCredentials } from './client-configs.js';
+export {
+  brokerDescriptor,
+  renderDescriptor,
+  renderRunScript,
+  renderCredentials,
+  escapeProperty,
+  DESCRIPTOR_FILE,
+  RUN_SCRIPT,
+  type BrokerDescriptor,
+} from './instance-files.js';
+export { resolveSecrets, requireSecrets, registryUsers, secretProblem, type SecretSource } from './secrets.js';
+export { ACTIVEMQ_HOME, brokerCommand, spawnBroker, waitForBroker, type BrokerRunOptions } from './runner.js';
+export { writeGeneratedFiles, staleFiles } from './write.js';
+export { stompPing, type PingResult } from './stomp-ping.js';
+export {
+  devUp,
+  devDown,
+  readDevState,
+  runningBrokers,
+  prepareLocalNetwork,
+  startLocalNetwork,
+  DEV_STATE_FILE,
+  DEV_MAX_HEAP_MB,
+  type DevState,
+  type DevBroker,
+  type DevRole,
+  type LocalNetwork,
+  type StartedBroker,
+  type StartOptions,
+} from './dev.js';

@@ -1,0 +1,197 @@
+/**
+ * What each broker must contain, decided from the registry and its network
+ * model, before any XML is written: users, permissions, destinations to
+ * pre-create and network connectors. Pure and deterministic; the XML
+ * renderer and the property test both read this plan.
+ */
+import {
+  buildNetwork,
+  consumerQueue,
+  consumerQueueWildcard,
+  publishPairs,
+  siteTopic,
+  virtualTopicName,
+  type NetworkModel,
+} from '../topology/index.js';
+import type { Broker, Credentials, Pair, Registry } from '../topology/index.js';
+
+export const NETWORK_GROUP = 'network';
+export const CLIENTS_GROUP = 'clients';
+export const siteGroup = (site: string): string => `site.${site}`;
+export const consumerGroup = (consumer: string): string => `consumer.${consumer}`;
+/** Key of a user's password in conf/credentials.properties. */
+export const passwordKey = (username: string): string => `gridmsg.password.${username}`;
+/** Prefix of the per-queue dead-letter queues. */
+export const DLQ_PREFIX = 'DLQ.';
+
+export interface PlannedUser {
+  username: string;
+  passwordKey: string;
+  groups: string[];
+  /** What this user is, for the comment in the XML. */
+  role: string;
+  credentials: Credentials;
+}
+
+export interface AuthzEntry {
+  kind: 'queue' | 'topic';
+  name: string;
+  read: string[];
+  write: string[];
+  admin: string[];
+  why: string;
+}
+
+export interface ConnectorPlan {
+  /** Unique name (`bridge.<from>.<to>`). */
+  name: string;
+  toPair: string;
+  /** Remote brokers, preferred active first. */
+  remotes: Array<{ name: string; host: string; port: number }>;
+  /** Queue wildcards forwarded whether or not anyone consumes remotely. */
+  staticQueues: string[];
+  /** Consumers whose queues this connector carries. */
+  consumers: string[];
+  messageTtl: number;
+}
+
+export interface BrokerPlan {
+  broker: Broker;
+  pair: Pair;
+  /** The other broker of the pair, if any. */
+  partner?: Broker;
+  virtualTopic: string;
+  users: PlannedUser[];
+  authz: AuthzEntry[];
+  topics: string[];
+  queues: string[];
+  connectors: ConnectorPlan[];
+}
+
+export interface NetworkPlan {
+  network: NetworkModel;
+  brokers: BrokerPlan[];
+}
+
+const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+export function planNetwork(registry: Registry): NetworkPlan {
+  const network = buildNetwork(registry);
+  const brokerByName = new Map(registry.brokers.map((b) => [b.name, b]));
+  const pairNames = new Set(registry.pairs.map((p) => p.name));
+  const topicOf = new Map(registry.sites.map((s) => [s.name, siteTopic(registry.naming, s)]));
+  const sitesByName = new Map(registry.sites.map((s) => [s.name, s]));
+
+  const plans: BrokerPlan[] = [];
+  for (const pair of registry.pairs) {
+    const publishers = registry.sites.filter((s) => publishPairs(s, pairNames).some((p) => p.pair === pair.name));
+    const homeConsumers = registry.consumers.filter((c) => c.pair === pair.name);
+
+    const users: PlannedUser[] = [
+      {
+        username: registry.network.credentials.username,
+        passwordKey: passwordKey(registry.network.credentials.username),
+        groups: [NETWORK_GROUP],
+        role: 'network bridges',
+        credentials: registry.network.credentials,
+      },
+      ...publishers.map((s) => ({
+        username: s.credentials.username,
+        passwordKey: passwordKey(s.credentials.username),
+        groups: [CLIENTS_GROUP, siteGroup(s.name)],
+        role: `site ${s.name}`,
+        credentials: s.credentials,
+      })),
+      ...homeConsumers.map((c) => ({
+        username: c.credentials.username,
+        passwordKey: passwordKey(c.credentials.username),
+        groups: [CLIENTS_GROUP, consumerGroup(c.name)],
+        role: `consumer ${c.name}`,
+        credentials: c.credentials,
+      })),
+    ].sort((a, b) => (a.username < b.username ? -1 : 1));
+
+    const authz: AuthzEntry[] = [];
+    const topics: string[] = [];
+    const queues: string[] = [];
+    for (const s of publishers) {
+      const topic = topicOf.get(s.name)!;
+      topics.push(topic);
+      const readers = network.readers.get(s.name) ?? [];
+      authz.push({
+        kind: 'topic',
+        name: topic,
+        read: sorted(homeConsumers.filter((c) => readers.includes(c.name)).map((c) => consumerGroup(c.name))),
+        write: [siteGroup(s.name)],
+        admin: [siteGroup(s.name)],
+        why: `site ${s.name} publishes here`,
+      });
+      for (const c of readers) queues.push(consumerQueue(c, topic));
+    }
+    authz.push({
+      kind: 'queue',
+      name: 'Consumer.>',
+      read: [NETWORK_GROUP],
+      write: [NETWORK_GROUP],
+      admin: [NETWORK_GROUP],
+      why: 'network bridges forward consumer queues',
+    });
+    for (const c of homeConsumers) {
+      const g = consumerGroup(c.name);
+      authz.push({ kind: 'queue', name: consumerQueueWildcard(c.name), read: [g], write: [], admin: [g], why: `consumer ${c.name} reads its queues` });
+      authz.push({ kind: 'queue', name: `${DLQ_PREFIX}${consumerQueueWildcard(c.name)}`, read: [g], write: [], admin: [g], why: `dead letters of consumer ${c.name}` });
+      authz.push({ kind: 'queue', name: c.errorQueue, read: [g], write: [g], admin: [g], why: `rejected messages of consumer ${c.name}` });
+      queues.push(c.errorQueue);
+      for (const [site, readers] of network.readers) {
+        if (readers.includes(c.name) && sitesByName.has(site)) queues.push(consumerQueue(c.name, topicOf.get(site)!));
+      }
+    }
+    authz.push({
+      kind: 'topic',
+      name: 'ActiveMQ.Advisory.>',
+      read: [NETWORK_GROUP],
+      write: [CLIENTS_GROUP, NETWORK_GROUP],
+      admin: [CLIENTS_GROUP, NETWORK_GROUP],
+      why: 'advisory messages: every connection creates them, bridges read them',
+    });
+
+    const connectors: ConnectorPlan[] = network.links
+      .filter((l) => l.from === pair.name)
+      .map((l) => {
+        const to = registry.pairs.find((p) => p.name === l.to)!;
+        return {
+          name: l.name,
+          toPair: l.to,
+          remotes: to.brokers.flatMap((b) => {
+            const rb = brokerByName.get(b);
+            return rb ? [{ name: rb.name, host: rb.host, port: rb.ports.openwire }] : [];
+          }),
+          staticQueues: l.consumers.map(consumerQueueWildcard),
+          consumers: l.consumers,
+          messageTtl: network.messageTtl,
+        };
+      });
+
+    const members = pair.brokers.flatMap((b) => {
+      const br = brokerByName.get(b);
+      return br ? [br] : [];
+    });
+    for (const broker of members) {
+      const partner = members.find((m) => m !== broker);
+      const plan: BrokerPlan = {
+        broker,
+        pair,
+        virtualTopic: virtualTopicName(registry.naming),
+        users,
+        authz,
+        topics: sorted(topics),
+        queues: sorted(queues),
+        connectors,
+      };
+      if (partner) plan.partner = partner;
+      plans.push(plan);
+    }
+  }
+  plans.sort((a, b) => (a.broker.name < b.broker.name ? -1 : 1));
+  return { network, brokers: plans };
+}
