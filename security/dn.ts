@@ -76,11 +76,12 @@ export function attributeName(oid: string): string {
   return BY_OID.get(oid)?.openssl ?? oid;
 }
 
-function isAttributeStart(s: string, from: number): boolean {
+/** Whether `TYPE=` follows at `from`: a known type, something shaped like a type, or neither. */
+function attributeStartAt(s: string, from: number): 'known' | 'unknown' | 'none' {
   const m = /^([A-Za-z][A-Za-z0-9-]*|(?:OID\.)?[0-2](?:\.\d+)+)\s*=/.exec(s.slice(from));
-  if (!m) return false;
+  if (!m) return 'none';
   const name = m[1]!;
-  return BY_NAME.has(name.toLowerCase()) || OID_RE.test(name);
+  return BY_NAME.has(name.toLowerCase()) || OID_RE.test(name) ? 'known' : 'unknown';
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -141,9 +142,16 @@ function parseOpenssl(text: string): Dn {
         }
         continue;
       }
-      if ((c === '/' || c === '+') && isAttributeStart(text, j + 1)) {
-        sep = c;
-        break;
+      if (c === '/' || c === '+') {
+        const next = attributeStartAt(text, j + 1);
+        if (next === 'known') {
+          sep = c;
+          break;
+        }
+        if (next === 'unknown') {
+          const name = /^[A-Za-z0-9-]*/.exec(text.slice(j + 1))![0];
+          throw new DnError(`unknown attribute type "${name}" (write \\${c} for a "${c}" inside a value)`);
+        }
       }
       value.char(c);
     }
@@ -276,7 +284,7 @@ function escapeOpensslValue(value: string): string {
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
     if (c === '\\') out += '\\\\';
-    else if ((c === '/' || c === '+') && isAttributeStart(value, i + 1)) out += '\\' + c;
+    else if ((c === '/' || c === '+') && attributeStartAt(value, i + 1) !== 'none') out += '\\' + c;
     else if (c === ' ' && i === value.length - 1) out += '\\ ';
     else out += c;
   }

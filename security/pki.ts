@@ -16,6 +16,7 @@ import {
   caPaths,
   DEV_CA_DN,
   defaultIdentityDn,
+  IDENTITY_KINDS,
   identityPaths,
   kindNeedsKeystore,
   type CaPaths,
@@ -146,7 +147,7 @@ function parseDnOption(text: string): Dn {
 
 function positiveDays(days: number | undefined, fallback: number): number {
   const d = days ?? fallback;
-  if (!Number.isInteger(d) || d < 1 || d > 36500) throw new ConfigError(`--days must be a whole number from 1 to 36500, not ${String(days)}`, { path: '--days' });
+  if (!Number.isInteger(d) || d < 1 || d > 36500) throw new ConfigError(`must be a whole number of days from 1 to 36500, not ${String(days)}`, { path: '--days' });
   return d;
 }
 
@@ -272,6 +273,9 @@ function validateSan(entry: string): string {
  * signed by the CA in DIR/ca, and writes its files (see pki-layout.ts).
  */
 export async function issueIdentity(options: IssueOptions): Promise<IssuedIdentity> {
+  if (!(IDENTITY_KINDS as readonly string[]).includes(options.kind)) {
+    throw new ConfigError(`unknown kind "${String(options.kind)}" (one of ${IDENTITY_KINDS.join(', ')})`, { path: '--kind' });
+  }
   const ca = caPaths(options.dir);
   if (!fs.existsSync(ca.cert) || !fs.existsSync(ca.key)) {
     throw new GridmsgError('PKI_NO_CA', `no CA in ${ca.dir}: run "gridmsg pki init --dir ${options.dir}" first`, { file: ca.cert });

@@ -28,6 +28,8 @@ test('a slash inside a value (grid service DNs) is part of the value, not a sepa
   t.deepEqual(dn[3], [{ type: '2.5.4.3', value: 'host/mq.cern.ch' }]);
   t.true(dnEquals(dn, parseDn('/DC=ch/DC=cern/OU=computers/CN=host\\/mq.cern.ch')), 'openssl -nameopt compat escapes the slash');
   t.true(dnEquals(dn, parseDn('CN=host/mq.cern.ch,OU=computers,DC=cern,DC=ch')));
+  t.deepEqual(parseDn('/CN=a\\/B=c'), [[{ type: '2.5.4.3', value: 'a/B=c' }]], 'an escaped slash before TYPE= stays in the value');
+  t.is(formatOpenssl([[{ type: '2.5.4.3', value: 'a/B=c+CN=d' }]]), '/CN=a\\/B=c\\+CN=d');
 });
 
 test('special characters: RFC 2253 escapes and Java quoting parse to the same value', (t) => {
@@ -55,6 +57,8 @@ test('bad DNs are rejected with the reason', (t) => {
   for (const [text, reason] of [
     ['', /empty DN/],
     ['/XX=foo/CN=a', /unknown attribute type "XX"/],
+    ['/DC=org/BOGUS=1/CN=x', /unknown attribute type "BOGUS" \(write \\\/ for a "\/" inside a value\)/],
+    ['/DC=org/CN=a+Foo=b', /unknown attribute type "Foo"/],
     ['CN=a,=b', /unknown attribute type ""/],
     ['/CN=a\\', /lone backslash/],
     ['CN=#0403616263', /hex-encoded/],
