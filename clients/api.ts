@@ -57,6 +57,8 @@ export interface BrokerStats {
   failures: number;
   connects: number;
   messages: number;
+  /** Why the last attempt failed, while the broker is failing. */
+  lastError?: string;
 }
 
 export interface PublisherStats {

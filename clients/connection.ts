@@ -69,6 +69,8 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
 
 /** A session that dies sooner than this after CONNECTED counts as a failure of its broker (backoff). */
 const FLAPPING_MS = 2_000;
+/** Nothing reachable for this long is worth a warning (a pair's takeover usually takes less). */
+const POOL_WARN_AFTER_MS = 5_000;
 const POOL_WARN_INTERVAL_MS = 30_000;
 
 export class Connection extends TypedEmitter<ConnectionEvents> {
@@ -167,7 +169,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
           this.die(err);
           return;
         }
-        const reason = describeError(err);
+        const reason = err instanceof GridmsgError ? err.message + (err.context.brokerMessage ? `: ${err.context.brokerMessage}` : '') : describeError(err);
         const delay = this.pool.failure(choice.index, Date.now(), reason);
         log.debug('broker not available', { broker: label, reason, retryInMs: String(delay) });
         this.transition('attempt-failed');
@@ -206,7 +208,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private warnIfUnreachable(): void {
     const now = Date.now();
     this.unreachableSince ??= now;
-    if (!this.pool.allFailing() || now - this.lastPoolWarning < POOL_WARN_INTERVAL_MS) return;
+    if (!this.pool.allFailing() || now - this.unreachableSince < POOL_WARN_AFTER_MS || now - this.lastPoolWarning < POOL_WARN_INTERVAL_MS) return;
     this.lastPoolWarning = now;
     const status = this.pool.status();
     this.options.logger.warn('no broker reachable; still trying', {

@@ -61,6 +61,7 @@ class GridmsgPublisher implements Publisher {
         failures: b.failures,
         connects: b.connects,
         messages: b.messages,
+        ...(b.lastError === undefined ? {} : { lastError: b.lastError }),
       })),
     };
   }

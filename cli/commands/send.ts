@@ -163,6 +163,8 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
   progress.finish();
 
   const ok = receipted === list.length;
+  const error = firstError;
+  const connected = publisher.state === 'connected';
   await publisher.close({ abandon: !ok });
   const stats = publisher.stats();
   if (ok) {
@@ -170,9 +172,12 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
     ctx.logger.info('all messages receipted', { destination, messages: String(receipted), resent: String(stats.resent), brokers: used.join(', ') });
     return 0;
   }
-  const why = firstError !== undefined ? describeError(firstError) : ctx.signal.aborted ? 'interrupted' : `timed out after ${args.timeout} s`;
+  let why = error !== undefined ? describeError(error) : ctx.signal.aborted ? 'interrupted' : `timed out after ${args.timeout} s`;
+  if (error === undefined && !connected) {
+    why += ` (no broker reachable: ${stats.brokers.map((b) => `${b.broker}: ${b.lastError ?? 'not tried'}`).join('; ')})`;
+  }
   ctx.stderr.write(`gridmsg: ${receipted} of ${list.length} messages receipted: ${why}\n`);
-  return firstError instanceof AuthenticationError ? EXIT_AUTH : 1;
+  return error instanceof AuthenticationError ? EXIT_AUTH : 1;
 }
 
 export const sendCommand = defineCommand<SendArgs>({
