@@ -2,6 +2,7 @@ import type { GridmsgCommand } from '../command.js';
 import { brokerCommand } from './broker.js';
 import { brokerConfigCommand } from './broker-config.js';
 import { devCommand } from './dev.js';
+import { msgToNagiosCommand } from './msg-to-nagios.js';
 import { nagiosConfigCommand } from './nagios-config.js';
 import { pkiCommand } from './pki.js';
 import { registryCommand } from './registry.js';
@@ -21,4 +22,5 @@ export const commands: GridmsgCommand<any>[] = [
   pkiCommand,
   sendCommand,
   subscribeCommand,
+  msgToNagiosCommand,
 ];

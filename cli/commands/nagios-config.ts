@@ -1,10 +1,11 @@
 import { defineCommand, type GridmsgCommand } from '../command.js';
+import { nagiosConfigCentralCommand } from './nagios-config-central.js';
 
 /**
  * `gridmsg nagios-config <site|central>`: prints the Nagios configuration
  * snippets for a site bridge or a central bridge. One subcommand module each.
  */
-const subcommands: GridmsgCommand<any>[] = [];
+const subcommands: GridmsgCommand<any>[] = [nagiosConfigCentralCommand];
 
 export const nagiosConfigCommand = defineCommand({
   command: 'nagios-config',

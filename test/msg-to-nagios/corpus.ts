@@ -1,4 +1,5 @@
 import { encodeRecords, isoTimestamp, type MetricRecord } from '../../bridges/format/index.js';
+import type { RejectReason } from '../../bridges/msg-to-nagios/types.js';
 
 /**
  * The injection corpus: records and messages that try to get something into
@@ -37,7 +38,7 @@ export interface CorpusEntry {
   record?: string | Uint8Array;
   /** A message-level entry: body and headers of a whole message. */
   message?: { body: string; headers: Record<string, string> };
-  reason: string;
+  reason: RejectReason;
 }
 
 const grid = (r: MetricRecord): string => encodeRecords([r], 'grid');

@@ -5,7 +5,7 @@ import { parseObjectCache } from '../../bridges/msg-to-nagios/known-objects.js';
 import { planMessage, type IncomingMessage, type PlanContext } from '../../bridges/msg-to-nagios/message-plan.js';
 import { DEFAULT_ILLEGAL_NAME_CHARS } from '../../bridges/msg-to-nagios/object-names.js';
 import { hostMatcher } from '../../bridges/msg-to-nagios/site-policy.js';
-import type { RecordRef } from '../../bridges/msg-to-nagios/types.js';
+import type { RecordRef, RejectReason } from '../../bridges/msg-to-nagios/types.js';
 import { goodRecord, injectionCorpus, SITE, SITE_HOSTS } from './corpus.js';
 
 const queue: ConsumerQueue = { site: SITE, tenant: 'EGI', role: 'site', destination: '/queue/Consumer.central.grid.probe.metricOutput.EGI.site.CERN-PROD', hosts: SITE_HOSTS };
@@ -51,7 +51,7 @@ function message(body: string | Uint8Array, headers: Record<string, string> = {}
 test('every corpus record is refused on its own with its reason; the good records around them go to Nagios', (t) => {
   const corpus = injectionCorpus().filter((e) => e.record !== undefined);
   const parts: Uint8Array[] = [];
-  const expected: Array<{ index: number; reason: string; name: string }> = [];
+  const expected: Array<{ index: number; reason: RejectReason; name: string }> = [];
   let index = 0;
   for (const entry of corpus) {
     parts.push(Buffer.from(encodeRecords([goodRecord({ metricName: 'org.sam.CE-JobSubmit', summaryData: `good ${index}` })], 'grid')));
