@@ -72,12 +72,14 @@ export {
   type AuthorizationOptions,
 } from './broker-tls.js';
 export { describeTlsError, type TlsFailure, type TlsClientContext } from './tls-errors.js';
+export { loadClientTls, type LoadedClientTls } from './client-tls.js';
 export {
   initCa,
   issueIdentity,
   generatePassword,
   readPasswordFile,
   opensslSubject,
+  withCaLock,
   type InitCaOptions,
   type IssueOptions,
   type IssuedIdentity,
