@@ -87,14 +87,28 @@ export interface TlsSecrets {
   extra?: Record<string, string>;
 }
 
+/**
+ * The properties the sslContext placeholders need, as key/value pairs: for a
+ * generator that already writes one secrets file (e.g. credentials.properties)
+ * and adds these lines to it instead of writing tls-secrets.properties.
+ */
+export function tlsSecretEntries(secrets: TlsSecrets): Array<[string, string]> {
+  return [
+    [TLS_PASSWORD_PROPERTIES.keyStore, secrets.keyStorePassword],
+    [TLS_PASSWORD_PROPERTIES.trustStore, secrets.trustStorePassword],
+    ...Object.entries(secrets.extra ?? {}),
+  ];
+}
+
+/** One `key=value` line of a Java properties file, escaped. */
+export function propertyLine(key: string, value: string): string {
+  return `${propertyKey(key)}=${propertyValue(value)}`;
+}
+
 /** Contents of conf/tls-secrets.properties. Write it with mode 0600. */
 export function tlsSecretsProperties(secrets: TlsSecrets): string {
-  const lines = [
-    '# Secrets of this broker, read by the PropertyPlaceholderConfigurer of activemq.xml. Mode 0600.',
-    `${TLS_PASSWORD_PROPERTIES.keyStore}=${propertyValue(secrets.keyStorePassword)}`,
-    `${TLS_PASSWORD_PROPERTIES.trustStore}=${propertyValue(secrets.trustStorePassword)}`,
-  ];
-  for (const [k, v] of Object.entries(secrets.extra ?? {})) lines.push(`${propertyKey(k)}=${propertyValue(v)}`);
+  const lines = ['# Secrets of this broker, read by the PropertyPlaceholderConfigurer of activemq.xml. Mode 0600.'];
+  for (const [k, v] of tlsSecretEntries(secrets)) lines.push(propertyLine(k, v));
   return lines.join('\n') + '\n';
 }
 
@@ -112,12 +126,24 @@ export interface SslContextOptions {
  * identity the remote broker sees).
  */
 export function sslContextXml(options: SslContextOptions = {}): string {
-  const keyStore = options.keyStore ?? `file:\${activemq.conf}/${BROKER_TLS_FILES.keyStore}`;
-  const trustStore = options.trustStore ?? `file:\${activemq.conf}/${BROKER_TLS_FILES.trustStore}`;
+  const attrs = Object.entries(sslContextAttributes(options))
+    .map(([k, v]) => `${k}="${xmlAttr(v)}"`)
+    .join(' ');
   return `<sslContext>
-      <sslContext keyStore="${xmlAttr(keyStore)}" keyStoreType="${options.keyStoreType ?? 'PKCS12'}" keyStorePassword="\${${TLS_PASSWORD_PROPERTIES.keyStore}}"
-                  trustStore="${xmlAttr(trustStore)}" trustStoreType="${options.trustStoreType ?? 'PKCS12'}" trustStorePassword="\${${TLS_PASSWORD_PROPERTIES.trustStore}}"/>
+      <sslContext ${attrs}/>
     </sslContext>`;
+}
+
+/** Attributes of the inner `<sslContext>` element (for generators that build XML as a tree). */
+export function sslContextAttributes(options: SslContextOptions = {}): Record<string, string> {
+  return {
+    keyStore: options.keyStore ?? `file:\${activemq.conf}/${BROKER_TLS_FILES.keyStore}`,
+    keyStoreType: options.keyStoreType ?? 'PKCS12',
+    keyStorePassword: `\${${TLS_PASSWORD_PROPERTIES.keyStore}}`,
+    trustStore: options.trustStore ?? `file:\${activemq.conf}/${BROKER_TLS_FILES.trustStore}`,
+    trustStoreType: options.trustStoreType ?? 'PKCS12',
+    trustStorePassword: `\${${TLS_PASSWORD_PROPERTIES.trustStore}}`,
+  };
 }
 
 /** TLS versions offered on every ssl connector (Java 17 supports both). */
@@ -139,7 +165,7 @@ export interface SslConnectorOptions {
 
 /** URI of a server-side ssl connector: client certificates required, TLS 1.2+ only. */
 export function sslConnectorUri(scheme: 'stomp+ssl' | 'stomp+nio+ssl' | 'ssl', host: string, port: number, options: Record<string, string | number | boolean> = {}): string {
-  const all = { 'transport.needClientAuth': true, 'transport.enabledProtocols': TLS_PROTOCOLS, ...options, };
+  const all = { 'transport.needClientAuth': true, 'transport.enabledProtocols': TLS_PROTOCOLS, ...options };
   all['transport.needClientAuth'] = true; // not negotiable: identities come from client certificates
   return `${scheme}://${host}:${port}${query(all)}`;
 }
@@ -177,9 +203,15 @@ export type AuthenticationMode = 'certificate' | 'dual';
  *   for explicitly, network connectors through failover URIs) by username/password.
  */
 export function authenticationPluginXml(mode: AuthenticationMode): string {
+  const { element, attributes } = authenticationPluginElement(mode);
+  return `<${element} ${Object.entries(attributes).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`;
+}
+
+/** The same plugin as element name and attributes (for generators that build XML as a tree). */
+export function authenticationPluginElement(mode: AuthenticationMode): { element: string; attributes: Record<string, string> } {
   return mode === 'certificate'
-    ? `<jaasCertificateAuthenticationPlugin configuration="${JAAS_CONFIGURATIONS.certificate}"/>`
-    : `<jaasDualAuthenticationPlugin configuration="${JAAS_CONFIGURATIONS.password}" sslConfiguration="${JAAS_CONFIGURATIONS.certificate}"/>`;
+    ? { element: 'jaasCertificateAuthenticationPlugin', attributes: { configuration: JAAS_CONFIGURATIONS.certificate } }
+    : { element: 'jaasDualAuthenticationPlugin', attributes: { configuration: JAAS_CONFIGURATIONS.password, sslConfiguration: JAAS_CONFIGURATIONS.certificate } };
 }
 
 export interface LoginConfigOptions {
