@@ -29,6 +29,8 @@ export interface BrokerStatus extends BrokerCounters {
   /** Epoch ms before which the broker is not retried. */
   retryAt: number;
   lastError: string | undefined;
+  /** Kind of the last failure (e.g. `refused`, `tls`), while failing. */
+  lastErrorKind: string | undefined;
 }
 
 export interface PoolChoice {
@@ -73,6 +75,7 @@ export class BrokerPool {
       consecutiveFailures: 0,
       retryAt: 0,
       lastError: undefined,
+      lastErrorKind: undefined,
     }));
   }
 
@@ -96,11 +99,12 @@ export class BrokerPool {
     this.entry(index).attempts++;
   }
 
-  failure(index: number, now: number, reason: string): number {
+  failure(index: number, now: number, reason: string, kind = 'other'): number {
     const e = this.entry(index);
     e.failures++;
     e.consecutiveFailures++;
     e.lastError = reason;
+    e.lastErrorKind = kind;
     const delay = backoffDelay(this.options, e.consecutiveFailures, this.random());
     e.retryAt = now + delay;
     return delay;
@@ -112,6 +116,7 @@ export class BrokerPool {
     e.consecutiveFailures = 0;
     e.retryAt = 0;
     e.lastError = undefined;
+    e.lastErrorKind = undefined;
   }
 
   messages(index: number, count = 1): void {
@@ -121,6 +126,11 @@ export class BrokerPool {
   /** True when every broker failed its last attempt (nothing reachable right now). */
   allFailing(): boolean {
     return this.entries.every((e) => e.consecutiveFailures > 0);
+  }
+
+  /** True when every broker's last attempt failed with this kind of failure. */
+  allFailingWith(kind: string): boolean {
+    return this.entries.every((e) => e.consecutiveFailures > 0 && e.lastErrorKind === kind);
   }
 
   status(): BrokerStatus[] {

@@ -15,7 +15,7 @@ import { BrokerPool, brokerLabel, type BrokerStatus } from './broker-pool.js';
 import type { BrokerEndpoint } from './client-config.js';
 import { nextState, type ConnectionEvent } from './connection-state.js';
 import { resolveCredentials, type ResolvedCredentials } from './credentials.js';
-import { AuthenticationError, ClosedError, type BrokerError } from './errors.js';
+import { AuthenticationError, ClosedError, TlsError, type BrokerError } from './errors.js';
 import { parseFailoverUri } from './failover-uri.js';
 import { Session } from './session.js';
 import type { StompFrame } from './stomp-frame.js';
@@ -170,8 +170,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
           return;
         }
         const reason = err instanceof GridmsgError ? err.message + (err.context.brokerMessage ? `: ${err.context.brokerMessage}` : '') : describeError(err);
-        const delay = this.pool.failure(choice.index, Date.now(), reason);
-        log.debug('broker not available', { broker: label, reason, retryInMs: String(delay) });
+        const tls = err instanceof TlsError;
+        const delay = this.pool.failure(choice.index, Date.now(), reason, tls ? 'tls' : 'other');
+        if (tls && this.pool.allFailingWith('tls')) {
+          // Every broker refused us at the TLS level: certificates must be fixed, retrying cannot help.
+          this.die(err);
+          return;
+        }
+        // A refused connection is normal (a pair's standby): debug. A TLS refusal is a configuration matter: warn.
+        log.log(tls ? 'warn' : 'debug', 'broker not available', { broker: label, reason, retryInMs: String(delay) });
         this.transition('attempt-failed');
         this.warnIfUnreachable();
         continue;

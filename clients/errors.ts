@@ -20,6 +20,18 @@ export class AuthenticationError extends GridmsgError {
   }
 }
 
+/**
+ * A TLS failure that will not fix itself (certificate refused or untrusted,
+ * name mismatch). Retried on other brokers; fatal once every broker of the
+ * pool failed this way.
+ */
+export class TlsError extends GridmsgError {
+  override readonly name = 'TlsError';
+  constructor(code: string, message: string, context: ErrorContext = {}) {
+    super(code, message, context);
+  }
+}
+
 /** The broker answered an operation (SEND, SUBSCRIBE, ...) with an ERROR frame. */
 export class BrokerError extends GridmsgError {
   override readonly name = 'BrokerError';

@@ -16,6 +16,7 @@ export {
   ReceiptTimeoutError,
   ProtocolError,
   ClosedError,
+  TlsError,
   UsageError,
   LeaveUnacked,
 } from './errors.js';

@@ -9,7 +9,8 @@ import { Client, Versions } from '@stomp/stompjs';
 import { GridmsgError } from '../core/errors.js';
 import type { BrokerEndpoint } from './client-config.js';
 import type { ResolvedCredentials } from './credentials.js';
-import { AuthenticationError, BrokerError, ConnectionError, ProtocolError, looksLikeAuthFailure } from './errors.js';
+import { describeTlsError } from '../security/tls-errors.js';
+import { AuthenticationError, BrokerError, ConnectionError, ProtocolError, TlsError, looksLikeAuthFailure } from './errors.js';
 import { brokerLabel } from './broker-pool.js';
 import { header, type StompFrame } from './stomp-frame.js';
 import { StompSocket } from './stomp-socket.js';
@@ -143,7 +144,14 @@ export class Session {
         session.heartbeatLost = true;
       };
       client.onWebSocketClose = () => {
-        if (phase === 'opening') fail(new ConnectionError(describeSocketError(socket.lastError), { broker: label }));
+        if (phase === 'opening') {
+          const tlsFailure = options.endpoint.tls ? describeTlsError(socket.lastError, socket.tlsContext ?? {}) : undefined;
+          fail(
+            tlsFailure
+              ? new TlsError(tlsFailure.code, tlsFailure.message, { broker: label })
+              : new ConnectionError(describeSocketError(socket.lastError), { broker: label }),
+          );
+        }
         else
           session.end(
             session.heartbeatLost

@@ -11,12 +11,12 @@
  * header values, unescapes `\\n` wrongly (a literal backslash followed by `n`
  * becomes a newline) and parses bodies one byte at a time into a JS array.
  */
-import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { StompSocketState, type IStompSocket } from '@stomp/stompjs';
-import { ConfigError } from '../core/errors.js';
-import type { BrokerEndpoint, TlsSettings } from './client-config.js';
+import { loadClientTls } from '../security/client-tls.js';
+import type { TlsClientContext } from '../security/tls-errors.js';
+import type { BrokerEndpoint } from './client-config.js';
 import { FrameParser } from './frame-parser.js';
 import type { StompFrame } from './stomp-frame.js';
 
@@ -29,34 +29,6 @@ export interface FrameRouter {
 export interface StompSocketOptions {
   connectTimeoutMs: number;
   maxFrameBytes?: number;
-}
-
-interface TlsMaterial {
-  ca: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  servername?: string;
-}
-
-function readPem(file: string, field: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(`cannot read ${field}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      file,
-      path: `tls.${field}`,
-    });
-  }
-}
-
-/** Reads the PEM files of a TLS endpoint (ConfigError naming the file when one is unreadable). */
-export function loadTlsMaterial(settings: TlsSettings, host: string): TlsMaterial {
-  const material: TlsMaterial = { ca: readPem(settings.caFile, 'caFile') };
-  if (settings.certFile !== undefined) material.cert = readPem(settings.certFile, 'certFile');
-  if (settings.keyFile !== undefined) material.key = readPem(settings.keyFile, 'keyFile');
-  const servername = settings.serverName ?? (net.isIP(host) ? undefined : host);
-  if (servername !== undefined) material.servername = servername;
-  return material;
 }
 
 const HEARTBEAT_EOL = '\n';
@@ -72,6 +44,8 @@ export class StompSocket implements IStompSocket {
   /** The first socket error (ECONNREFUSED, ETIMEDOUT, certificate errors...). */
   lastError: Error | undefined;
   router: FrameRouter | undefined;
+  /** What we offered over TLS, to explain a refusal (security/tls-errors). */
+  readonly tlsContext: TlsClientContext | undefined;
   private readonly socket: net.Socket;
   private readonly parser: FrameParser;
   private drainWaiters: Array<() => void> = [];
@@ -80,14 +54,20 @@ export class StompSocket implements IStompSocket {
     this.url = `${endpoint.tls ? 'stomp+ssl' : 'tcp'}://${endpoint.host}:${endpoint.port}`;
     this.parser = new FrameParser(options.maxFrameBytes === undefined ? {} : { maxBodyBytes: options.maxFrameBytes });
     if (endpoint.tls) {
-      const m = loadTlsMaterial(endpoint.tls, endpoint.host);
-      const tlsOptions: tls.ConnectionOptions = { host: endpoint.host, port: endpoint.port, ca: m.ca, rejectUnauthorized: true };
-      if (m.cert) tlsOptions.cert = m.cert;
-      if (m.key) tlsOptions.key = m.key;
-      if (m.servername !== undefined) tlsOptions.servername = m.servername;
-      this.socket = tls.connect(tlsOptions);
+      // Reads and checks the PEM files on every connect (ConfigError naming the file), so renewed certificates are picked up.
+      const loaded = loadClientTls(endpoint.tls);
+      this.tlsContext = loaded.context;
+      const servername = loaded.options.servername ?? (net.isIP(endpoint.host) ? undefined : endpoint.host);
+      this.socket = tls.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        ...loaded.options,
+        ...(servername === undefined ? {} : { servername }),
+        rejectUnauthorized: true,
+      });
       this.socket.once('secureConnect', () => this.opened());
     } else {
+      this.tlsContext = undefined;
       this.socket = net.connect({ host: endpoint.host, port: endpoint.port });
       this.socket.once('connect', () => this.opened());
     }
