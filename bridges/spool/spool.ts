@@ -144,11 +144,11 @@ export class Spool {
 
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly maxBytes: number;
-  private readonly maxAgeSeconds: number;
+  private maxBytes: number;
+  private maxAgeSeconds: number;
   private readonly segmentBytes: number;
   private readonly ackPersistMs: number;
-  readonly whenFull: FullPolicy;
+  whenFull: FullPolicy;
 
   private segments: Segment[] = [];
   private activeFd: number | undefined;
@@ -161,6 +161,8 @@ export class Spool {
   private ackWriting: Promise<void> | undefined;
   private queue: PendingGroup[] = [];
   private flushing = false;
+  /** Set by a failed write: appends are refused until resume(), so no later group can commit past lost ones. */
+  private failure: GridmsgError | undefined;
   private forceRoll = false;
   private dataWaiters: Array<() => void> = [];
   private quarantined = 0;
@@ -294,6 +296,7 @@ export class Spool {
    */
   append(entries: readonly SpoolEntry[], checkpoint: Buffer | string): Promise<void> {
     if (this.closed) return Promise.reject(new GridmsgError('SPOOL_CLOSED', `spool ${this.dir} is closed`, { file: this.dir }));
+    if (this.failure) return Promise.reject(this.failure);
     const time = Math.floor(this.now() / 1000);
     const firstSeq = this.nextSeq;
     const frames: Buffer[] = [];
@@ -313,6 +316,26 @@ export class Spool {
     });
   }
 
+  /** The write error that stopped appends, if any. */
+  get writeFailure(): GridmsgError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Accepts appends again after a write error. The caller must first go back
+   * to `checkpoint` (the last durable one): what it appended since was lost.
+   */
+  resume(): void {
+    this.failure = undefined;
+  }
+
+  /** Changes the limits and policy (reload). */
+  setLimits(limits: { maxBytes: number; maxAgeSeconds: number; whenFull: FullPolicy }): void {
+    this.maxBytes = limits.maxBytes;
+    this.maxAgeSeconds = limits.maxAgeSeconds;
+    this.whenFull = limits.whenFull;
+  }
+
   /** Groups waiting for their fsync. */
   get pendingGroups(): number {
     return this.queue.length;
@@ -328,7 +351,8 @@ export class Spool {
           await this.writeGroups(groups);
           for (const g of groups) g.resolve();
         } catch (err) {
-          for (const g of groups) g.reject(err);
+          this.failure = err instanceof GridmsgError ? err : this.writeError(this.dir, err);
+          for (const g of [...groups, ...this.queue.splice(0, this.queue.length)]) g.reject(this.failure);
         }
       }
     } finally {

@@ -4,6 +4,8 @@ import { brokerConfigCommand } from './broker-config.js';
 import { devCommand } from './dev.js';
 import { msgToNagiosCommand } from './msg-to-nagios.js';
 import { nagiosConfigCommand } from './nagios-config.js';
+import { nagiosToMsgCommand } from './nagios-to-msg.js';
+import { checkBridgeCommand } from './check-bridge.js';
 import { pkiCommand } from './pki.js';
 import { registryCommand } from './registry.js';
 import { sendCommand } from './send.js';
@@ -23,4 +25,6 @@ export const commands: GridmsgCommand<any>[] = [
   sendCommand,
   subscribeCommand,
   msgToNagiosCommand,
+  nagiosToMsgCommand,
+  checkBridgeCommand,
 ];

@@ -1,0 +1,450 @@
+/**
+ * The site bridge: Nagios result files → filters → spool (fsync'd, with the
+ * input cursors) → broker (receipts) → spool acknowledged.
+ *
+ * Lifecycle: start() opens the spool and resumes every input from the
+ * spool's last checkpoint; reload() applies a new configuration; stop()
+ * stops reading, spools what was read, sends what it can within
+ * drainTimeout and exits. A failed spool write pauses the inputs, which
+ * resume from the last durable checkpoint a few seconds later.
+ */
+import type http from 'node:http';
+import { describeError, GridmsgError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { createPublisher as defaultCreatePublisher, type Publisher, type PublisherOptions } from '../../clients/index.js';
+import { encodeRecord, parsePerfData } from '../format/index.js';
+import { Spool } from '../spool/index.js';
+import { Batcher } from './batcher.js';
+import { checkBridgePaths, withConfigLocation, type BridgeConfig, type InputConfig } from './config.js';
+import { decodeCheckpoint } from './cursor.js';
+import { compileFilter, type FilterInput, type FilterVerdict } from './filter.js';
+import { FileFollower } from './follower.js';
+import { parseResultLine } from './line.js';
+import { toRecord, type MappingContext } from './mapping.js';
+import { createBridgeRegistry, serveMetrics } from './metrics.js';
+import { FORMAT_FLAGS, Sender } from './sender.js';
+import { writeStatus, type BridgeState, type BridgeStatus } from './status.js';
+
+export interface BridgeOptions {
+  config: BridgeConfig;
+  logger: Logger;
+  /** Publisher factory (default: the client layer's). */
+  createPublisher?: (options: PublisherOptions) => Publisher;
+  now?: () => number;
+}
+
+interface Counters {
+  linesRead: number;
+  resultsSpooled: number;
+  filteredSoft: number;
+  filteredOut: number;
+  parseErrors: number;
+  perfdataMalformed: number;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export class Bridge {
+  private config: BridgeConfig;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly spool: Spool;
+  private readonly sender: Sender;
+  private readonly createPublisher: (options: PublisherOptions) => Publisher;
+  private state: BridgeState = 'starting';
+  private readonly startedAt: number;
+  private counters: Counters = { linesRead: 0, resultsSpooled: 0, filteredSoft: 0, filteredOut: 0, parseErrors: 0, perfdataMalformed: 0 };
+  private filter: (input: FilterInput) => FilterVerdict;
+  private ctx: MappingContext;
+  private batcher: Batcher | undefined;
+  private followers: FileFollower[] = [];
+  private inputAbort = new AbortController();
+  private supervisor: Promise<void> | undefined;
+  private stopping = false;
+  private restartInputs = false;
+  private fullReason: string | undefined;
+  private lastFullLog = 0;
+  private lastDropAt: number | undefined;
+  private lastParseLog = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private metricsServer: http.Server | undefined;
+  private inputsIdle: Promise<void> = Promise.resolve();
+
+  private constructor(options: BridgeOptions, spool: Spool) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.spool = spool;
+    this.createPublisher = options.createPublisher ?? defaultCreatePublisher;
+    this.filter = compileFilter(this.config.filters);
+    this.ctx = this.mappingContext(this.config);
+    this.sender = new Sender({
+      spool,
+      createPublisher: () => this.createPublisher(this.publisherOptions(this.config)),
+      window: this.config.publisher.receiptWindow,
+      meta: () => ({ format: this.config.format, siteName: this.config.client.site, role: this.config.client.role, nagiosHost: this.config.gatheredAt }),
+      logger: this.logger,
+      now: this.now,
+    });
+  }
+
+  /** Opens the spool, checks the inputs, starts reading and sending. Errors name the config field at fault. */
+  static async start(options: BridgeOptions): Promise<Bridge> {
+    const config = options.config;
+    checkBridgePaths(config);
+    let spool: Spool;
+    try {
+      spool = Spool.open({
+        dir: config.spool.dir,
+        maxBytes: config.spool.maxBytes,
+        maxAgeSeconds: config.spool.maxAgeSeconds,
+        whenFull: config.spool.whenFull,
+        ...(config.spool.segmentBytes === undefined ? {} : { segmentBytes: config.spool.segmentBytes }),
+        logger: options.logger,
+        ...(options.now ? { now: options.now } : {}),
+      });
+    } catch (err) {
+      throw withConfigLocation(err, config, ['spool', 'dir']);
+    }
+    let bridge: Bridge;
+    try {
+      bridge = new Bridge(options, spool);
+    } catch (err) {
+      await spool.close();
+      throw withConfigLocation(err, config, ['client']);
+    }
+    try {
+      await bridge.startMetrics();
+    } catch (err) {
+      await bridge.sender.stop(true);
+      await spool.close();
+      throw err;
+    }
+    bridge.sender.start();
+    bridge.supervisor = bridge.superviseInputs();
+    bridge.state = 'running';
+    bridge.writeStatusNow();
+    bridge.statusTimer = setInterval(() => bridge.writeStatusNow(), 1000);
+    const s = spool.stats();
+    options.logger.info('nagios-to-msg started', {
+      site: config.client.site,
+      destination: config.client.destination,
+      inputs: config.inputs.map((i) => i.path).join(','),
+      spool: config.spool.dir,
+      spooled: s.unacked,
+    });
+    return bridge;
+  }
+
+  private publisherOptions(config: BridgeConfig): PublisherOptions {
+    return {
+      brokers: config.client.brokers,
+      credentials: config.client.credentials,
+      destination: config.client.destination,
+      receiptWindow: config.publisher.receiptWindow,
+      receiptTimeoutMs: config.publisher.receiptTimeoutMs,
+      maxReconnectDelayMs: 5000,
+      logger: this.logger,
+    };
+  }
+
+  private mappingContext(config: BridgeConfig): MappingContext {
+    return {
+      siteName: config.client.site,
+      role: config.client.role,
+      nagiosName: config.nagiosName,
+      gatheredAt: config.gatheredAt,
+      voName: config.defaults.voName,
+      serviceFlavour: config.defaults.serviceFlavour,
+      hostMetricName: config.defaults.hostMetricName,
+      now: () => Math.floor(this.now() / 1000),
+    };
+  }
+
+  private async startMetrics(): Promise<void> {
+    const m = this.config.metrics;
+    if (!m) return;
+    try {
+      this.metricsServer = await serveMetrics(createBridgeRegistry(() => this.status()), m.host, m.port);
+      this.logger.info('metrics served', { url: `http://${m.host}:${this.metricsPort() ?? m.port}/metrics` });
+    } catch (err) {
+      const where = this.config.where(['metrics', 'port']);
+      throw new GridmsgError('METRICS_LISTEN_FAILED', `cannot serve metrics on ${m.host}:${m.port}: ${describeError(err)}`, where);
+    }
+  }
+
+  /** The port the metrics endpoint listens on (useful with port 0). */
+  metricsPort(): number | undefined {
+    const a = this.metricsServer?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  /** Runs the input pipeline; restarts it from the last durable checkpoint after a spool write error or an input change. */
+  private async superviseInputs(): Promise<void> {
+    while (!this.stopping) {
+      const cp = decodeCheckpoint(this.spool.checkpoint);
+      const abort = new AbortController();
+      this.inputAbort = abort;
+      const batcher = new Batcher(this.spool, this.config.batch, cp.inputs, (n) => (this.counters.resultsSpooled += n));
+      this.batcher = batcher;
+      this.followers = this.config.inputs.map(
+        (input) =>
+          new FileFollower({
+            id: input.name,
+            path: input.path,
+            ...(input.rotateAtBytes === undefined ? {} : { rotateAtBytes: input.rotateAtBytes }),
+            pollMs: this.config.pollMs,
+            rotationGraceMs: this.config.rotationGraceMs,
+            logger: this.logger,
+            ...(cp.inputs[input.name] ? { start: cp.inputs[input.name] } : {}),
+            now: this.now,
+          }),
+      );
+      const runs = this.followers.map((f, i) => this.runInput(f, this.config.inputs[i]!, batcher, abort.signal));
+      let failure: unknown;
+      const settled = Promise.allSettled(
+        runs.map((r) =>
+          r.catch((err: unknown) => {
+            failure ??= err;
+            abort.abort();
+          }),
+        ),
+      );
+      this.inputsIdle = settled.then(() => {});
+      await settled;
+      for (const f of this.followers) f.stop();
+      if (failure === undefined) {
+        try {
+          await batcher.flush();
+        } catch (err) {
+          failure = err;
+        }
+      }
+      batcher.dispose();
+      if (failure !== undefined) {
+        this.state = 'spool-error';
+        this.logger.error('spool write failed: reading paused; it resumes from the last durable position in 5 s', { error: describeError(failure) });
+        await this.sleep(5000);
+        this.spool.resume();
+        if (!this.stopping) this.state = 'running';
+        continue;
+      }
+      if (this.restartInputs && !this.stopping) {
+        this.restartInputs = false;
+        continue;
+      }
+      break;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      const stop = setInterval(() => {
+        if (this.stopping) {
+          clearTimeout(t);
+          clearInterval(stop);
+          resolve();
+        }
+      }, 100);
+      setTimeout(() => clearInterval(stop), ms + 10);
+    });
+  }
+
+  /** Spool limits: block (wait, loudly) or drop oldest (count, loudly). */
+  private async waitForRoom(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const room = this.spool.makeRoom(this.sender.stats().oldestUnsent);
+      if (room.state === 'dropped') {
+        this.lastDropAt = this.now();
+        this.sender.dropped();
+        this.logger.error(`spool full (${room.reason}): dropped the ${room.count} oldest results (policy drop-oldest)`, { dropped: room.count, droppedTotal: this.spool.stats().dropped });
+        continue;
+      }
+      if (room.state === 'ok') {
+        if (this.fullReason !== undefined) {
+          this.logger.warn('spool has room again: reading resumes');
+          this.fullReason = undefined;
+          if (this.state === 'blocked') this.state = 'running';
+        }
+        return;
+      }
+      if (this.fullReason === undefined || this.now() - this.lastFullLog > 60_000) {
+        this.logger.error(`spool full (${room.reason}): reading from Nagios stopped until results are receipted (policy block)`, { spool: this.config.spool.dir });
+        this.lastFullLog = this.now();
+      }
+      this.fullReason = room.reason;
+      this.state = 'blocked';
+      if (signal.aborted) return;
+      await new Promise((r) => setTimeout(r, 200));
+      if (signal.aborted) return;
+    }
+  }
+
+  private async runInput(follower: FileFollower, input: InputConfig, batcher: Batcher, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await this.waitForRoom(signal);
+      if (signal.aborted) return;
+      const ev = await follower.next(signal);
+      if (!ev) return;
+      if (ev.kind === 'finished') {
+        await batcher.finishFile(input.name, ev.cursor);
+        ev.release();
+        continue;
+      }
+      batcher.setFile(input.name, ev.cursor);
+      for (let i = 0; i < ev.lines.length; i++) this.handleLine(input, ev.lines[i]!, ev.ends[i]!, ev.cursor.name, batcher);
+      await batcher.backpressure();
+    }
+  }
+
+  private handleLine(input: InputConfig, text: string, end: number, file: string, batcher: Batcher): void {
+    this.counters.linesRead++;
+    if (text.trim() === '') {
+      batcher.advance(input.name, end);
+      return;
+    }
+    const parsed = parseResultLine(text);
+    const mapped = parsed.ok ? toRecord(parsed.line, this.ctx) : parsed;
+    if (!mapped.ok) {
+      this.counters.parseErrors++;
+      if (this.now() - this.lastParseLog > 10_000) {
+        this.lastParseLog = this.now();
+        this.logger.warn('input line skipped: not a gridmsg result line (is the perfdata template the one from gridmsg nagios-config site?)', {
+          input: input.name,
+          file,
+          offset: end,
+          error: mapped.error,
+          skippedSoFar: this.counters.parseErrors,
+        });
+      }
+      batcher.advance(input.name, end);
+      return;
+    }
+    const r = mapped.record;
+    const verdict = this.filter({ kind: r.kind, host: r.hostName, service: mapped.service, metricName: r.metricName, hostGroups: mapped.hostGroups, stateType: r.stateType });
+    if (!verdict.pass) {
+      if (verdict.reason === 'soft') this.counters.filteredSoft++;
+      else this.counters.filteredOut++;
+      batcher.advance(input.name, end);
+      return;
+    }
+    if (r.perfData !== '' && parsePerfData(r.perfData).errors.length > 0) this.counters.perfdataMalformed++;
+    batcher.add(input.name, end, encodeRecord(r, this.config.format), FORMAT_FLAGS[this.config.format]);
+  }
+
+  /** Applies a new configuration (SIGHUP). The spool directory cannot change without a restart. */
+  async reload(next: BridgeConfig): Promise<void> {
+    const old = this.config;
+    if (next.spool.dir !== old.spool.dir) {
+      this.logger.warn('spool.dir changed: this needs a restart; keeping the old spool', { old: old.spool.dir, new: next.spool.dir });
+      next = { ...next, spool: { ...next.spool, dir: old.spool.dir } };
+    }
+    checkBridgePaths(next);
+    this.config = next;
+    this.filter = compileFilter(next.filters);
+    this.ctx = this.mappingContext(next);
+    this.batcher?.setOptions(next.batch);
+    this.spool.setLimits({ maxBytes: next.spool.maxBytes, maxAgeSeconds: next.spool.maxAgeSeconds, whenFull: next.spool.whenFull });
+    if (!sameJson(this.publisherOptions(old), this.publisherOptions(next)) || !sameJson(old.client, next.client)) {
+      this.logger.info('client configuration changed: reconnecting');
+      this.sender.replacePublisher();
+    }
+    if (!sameJson(old.inputs, next.inputs) || old.pollMs !== next.pollMs || old.rotationGraceMs !== next.rotationGraceMs) {
+      this.logger.info('inputs changed: restarting them from the last durable position');
+      this.restartInputs = true;
+      this.inputAbort.abort();
+    }
+    if (!sameJson(old.metrics, next.metrics)) {
+      await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
+      this.metricsServer = undefined;
+      await this.startMetrics().catch((err: unknown) => this.logger.error('metrics endpoint not restarted', { error: describeError(err) }));
+    }
+    this.logger.info('configuration reloaded', { config: next.file });
+  }
+
+  /** Stops reading, spools what was read, sends what it can within drainTimeout, closes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.state = 'draining';
+    this.logger.info('draining: reading stopped, sending what is spooled', { timeoutMs: this.config.drainTimeoutMs });
+    this.inputAbort.abort();
+    await this.supervisor;
+    const drained = await this.sender.drain(this.config.drainTimeoutMs);
+    await this.sender.stop(!drained);
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    const left = this.spool.stats().unacked;
+    await this.spool.close();
+    await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
+    this.state = 'stopped';
+    this.writeStatusNow();
+    this.logger.info(drained ? 'stopped: everything was receipted' : 'stopped: results left in the spool are sent at the next start', { unsent: left });
+  }
+
+  status(): BridgeStatus {
+    const s = this.spool.stats();
+    const p = this.sender.stats();
+    return {
+      version: 1,
+      pid: process.pid,
+      config: this.config.file,
+      state: this.state,
+      startedAt: this.startedAt,
+      updatedAt: this.now(),
+      spool: {
+        dir: this.config.spool.dir,
+        records: s.unacked,
+        bytes: s.bytes,
+        segments: s.segments,
+        dropped: s.dropped,
+        quarantined: s.quarantined,
+        policy: this.config.spool.whenFull,
+        full: this.fullReason !== undefined,
+        fullReason: this.fullReason ?? null,
+        oldestUnsentAt: p.oldestUnsent ?? null,
+        lastDropAt: this.lastDropAt ?? null,
+        writeError: this.spool.writeFailure ? describeError(this.spool.writeFailure) : null,
+      },
+      publisher: {
+        state: p.connection,
+        broker: p.broker ?? null,
+        inFlight: p.inFlight,
+        receiptedMessages: p.receiptedMessages,
+        receiptedRecords: p.receiptedRecords,
+        lastReceiptAt: p.lastReceiptAt ?? null,
+        failures: p.failures,
+        lastError: p.lastError ?? null,
+      },
+      inputs: this.followers.map((f, i) => {
+        const st = f.status();
+        return {
+          name: this.config.inputs[i]?.name ?? f.id,
+          path: st.path,
+          state: st.state,
+          file: st.file ?? null,
+          offset: st.offset,
+          lagBytes: st.lagBytes,
+          missingSince: st.missingSince ?? null,
+        };
+      }),
+      counters: { ...this.counters },
+    };
+  }
+
+  private writeStatusNow(): void {
+    try {
+      writeStatus(this.config.statusFile, this.status());
+    } catch (err) {
+      this.logger.warn('cannot write the status file', { file: this.config.statusFile, error: describeError(err) });
+    }
+  }
+
+  /** Resolves when the input loops are idle (tests). */
+  idle(): Promise<void> {
+    return this.inputsIdle;
+  }
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+import { loadClientConfig } from '../../clients/index.js';
+import {
+  bridgeConfigYaml,
+  DEFAULT_DATA_DIR,
+  DEFAULT_HANDLER,
+  ocspHandlerScript,
+  siteSnippets,
+  type SnippetOptions,
+} from '../../bridges/nagios-to-msg/index.js';
+import { defineCommand } from '../command.js';
+
+/**
+ * `gridmsg nagios-config site --config SITE.yaml`: prints the nagios.cfg
+ * lines, command definitions and custom variable documentation a site
+ * pastes in for the site bridge (or, with --bridge-config, the matching
+ * bridge configuration; with --write-handler, installs the OCSP handler).
+ */
+export const nagiosConfigSiteCommand = defineCommand({
+  command: 'site',
+  describe: 'print the Nagios configuration snippets for a site bridge (nagios-to-msg)',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', demandOption: true, describe: 'the site client config (broker-config generate: DIR/sites/SITE.yaml)' })
+      .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'directory of the perfdata / OCSP result files' })
+      .option('rotate-interval', { type: 'number', default: 60, describe: 'seconds between rotations of the perfdata files by Nagios' })
+      .option('ocsp', { type: 'boolean', default: false, describe: 'print the OCSP/OCHP compatibility variant instead of perfdata files' })
+      .option('handler', { type: 'string', default: DEFAULT_HANDLER, describe: 'where the OCSP handler script is installed' })
+      .option('write-handler', { type: 'string', describe: 'write the OCSP handler script to this file (mode 0755) and exit' })
+      .option('bridge-config', { type: 'boolean', default: false, describe: 'print a matching nagios-to-msg configuration instead' }),
+  async run(args, ctx) {
+    if (args.writeHandler !== undefined) {
+      const file = path.resolve(args.writeHandler);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, ocspHandlerScript(), { mode: 0o755 });
+      fs.chmodSync(file, 0o755);
+      ctx.stderr.write(`wrote ${file}\n`);
+      return 0;
+    }
+    const client = loadClientConfig(path.resolve(args.config));
+    if (client.kind !== 'site') throw new ConfigError(`${args.config} is a ${client.kind} client config; a site one is needed (kind: site)`, { file: args.config, path: 'kind' });
+    if (!Number.isInteger(args.rotateInterval) || args.rotateInterval < 1) throw new ConfigError('--rotate-interval must be a whole number of seconds >= 1', { path: 'rotate-interval' });
+    const options: SnippetOptions = {
+      site: client.site,
+      dataDir: path.posix.resolve(args.dataDir),
+      handlerPath: args.handler,
+      rotateInterval: args.rotateInterval,
+      ocsp: args.ocsp,
+      clientConfig: path.resolve(args.config),
+    };
+    ctx.stdout.write(args.bridgeConfig ? bridgeConfigYaml(options) : siteSnippets(options));
+    return 0;
+  },
+});
