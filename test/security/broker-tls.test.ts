@@ -10,6 +10,7 @@ import { clientTls, createTestPki, startTlsTestBroker, type TestPki, type TlsTes
 import { connectStompTls, StompTlsError } from './stomp-tls.js';
 import type { IssuedIdentity } from '../../security/pki.js';
 import { readPasswordFile } from '../../security/pki.js';
+import { certificateUsersProperties } from '../../security/broker-tls.js';
 
 const DEST_A = '/topic/grid.probe.metricOutput.EGI.site.SITE-A';
 const DEST_B = '/topic/grid.probe.metricOutput.EGI.site.SITE-B';
@@ -128,6 +129,22 @@ test.serial('a valid certificate whose DN the broker does not know is refused at
   t.is(err.kind, 'error-frame');
   t.regex(err.message + (err.frame?.body ?? ''), /STRANGER/);
   t.log(err.message, err.code);
+});
+
+test.serial('a DN added to cert-users.properties while the broker runs is accepted without a restart (reload=true)', async (t) => {
+  const { broker, pki } = w();
+  const late = await pki.issue('site', 'LATECOMER');
+  const refused = await refusal(connectStompTls({ port: broker.stompSslPort, ...clientTls(late) }));
+  t.is(refused.kind, 'error-frame');
+  const usersFile = path.join(broker.confDir, 'cert-users.properties');
+  const users = fs.readFileSync(usersFile, 'utf8');
+  fs.writeFileSync(usersFile, users + certificateUsersProperties([{ user: 'LATECOMER', dn: late.dn, groups: [] }]).split('\n').slice(1).join('\n'));
+  // ActiveMQ compares the file's modification time with its last load: make sure it moved on.
+  const future = new Date(Date.now() + 2000);
+  fs.utimesSync(usersFile, future, future);
+  const session = await connectStompTls({ port: broker.stompSslPort, ...clientTls(late) });
+  t.teardown(() => session.close());
+  t.pass();
 });
 
 test.serial("site A's certificate cannot write to site B's destination: the receipt-requested send gets an ERROR", async (t) => {
