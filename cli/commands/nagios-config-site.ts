@@ -31,8 +31,8 @@ export const nagiosConfigSiteCommand = defineCommand({
       .option('write-handler', { type: 'string', describe: 'write the OCSP handler script to this file (mode 0755) and exit' })
       .option('bridge-config', { type: 'boolean', default: false, describe: 'print a matching nagios-to-msg configuration instead' }),
   async run(args, ctx) {
-    if (args.writeHandler !== undefined) {
-      const file = path.resolve(args.writeHandler);
+    if (args['write-handler'] !== undefined) {
+      const file = path.resolve(args['write-handler']);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, ocspHandlerScript(), { mode: 0o755 });
       fs.chmodSync(file, 0o755);
@@ -41,16 +41,16 @@ export const nagiosConfigSiteCommand = defineCommand({
     }
     const client = loadClientConfig(path.resolve(args.config));
     if (client.kind !== 'site') throw new ConfigError(`${args.config} is a ${client.kind} client config; a site one is needed (kind: site)`, { file: args.config, path: 'kind' });
-    if (!Number.isInteger(args.rotateInterval) || args.rotateInterval < 1) throw new ConfigError('--rotate-interval must be a whole number of seconds >= 1', { path: 'rotate-interval' });
+    if (!Number.isInteger(args['rotate-interval']) || args['rotate-interval'] < 1) throw new ConfigError('--rotate-interval must be a whole number of seconds >= 1', { path: 'rotate-interval' });
     const options: SnippetOptions = {
       site: client.site,
-      dataDir: path.posix.resolve(args.dataDir),
+      dataDir: path.posix.resolve(args['data-dir']),
       handlerPath: args.handler,
-      rotateInterval: args.rotateInterval,
+      rotateInterval: args['rotate-interval'],
       ocsp: args.ocsp,
       clientConfig: path.resolve(args.config),
     };
-    ctx.stdout.write(args.bridgeConfig ? bridgeConfigYaml(options) : siteSnippets(options));
+    ctx.stdout.write(args['bridge-config'] ? bridgeConfigYaml(options) : siteSnippets(options));
     return 0;
   },
 });
