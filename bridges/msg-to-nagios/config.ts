@@ -67,11 +67,20 @@ function pathText(p: Path): string {
 }
 
 class Fields {
+  private readonly js: unknown;
+
   constructor(
     private readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
-  ) {}
+  ) {
+    this.js = doc.toJS() as unknown;
+  }
+
+  /** Plain value at a path. */
+  get(p: Path): unknown {
+    return walk(this.js, p);
+  }
 
   fail(p: Path, message: string): never {
     let at = p;
@@ -85,15 +94,14 @@ class Fields {
   }
 
   has(p: Path): boolean {
-    const v = this.doc.getIn(p);
+    const v = this.get(p);
     return v !== undefined && v !== null;
   }
 
   map(p: Path, known: readonly string[], required: readonly string[] = []): void {
     const node = p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
     if (!isMap(node)) this.fail(p, 'must be a mapping (key: value lines)');
-    const obj = this.doc.getIn(p) as Record<string, unknown> | undefined;
-    const value = p.length === 0 ? (this.doc.toJS() as Record<string, unknown>) : (obj ?? {});
+    const value = (this.get(p) ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) this.fail([...p, key], `unknown field "${key}" (expected one of: ${known.join(', ')})`);
     }
@@ -102,7 +110,7 @@ class Fields {
 
   string(p: Path): string | undefined {
     if (!this.has(p)) return undefined;
-    const v = this.doc.getIn(p);
+    const v = this.get(p);
     if (typeof v !== 'string') this.fail(p, `must be a string, not ${JSON.stringify(v)}`);
     return v;
   }
@@ -127,7 +135,7 @@ class Fields {
 
   int(p: Path, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
     if (!this.has(p)) return fallback;
-    const v = this.doc.getIn(p);
+    const v = this.get(p);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(p, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
     return v;
   }
@@ -135,21 +143,18 @@ class Fields {
   stringList(p: Path): string[] | undefined {
     if (!this.has(p)) return undefined;
     if (!isSeq(this.doc.getIn(p, true))) this.fail(p, 'must be a list');
-    const items = walk(this.doc.toJS() as unknown, p) as unknown[];
+    const items = this.get(p) as unknown[];
     return items.map((_, i) => this.nonEmpty([...p, i]) ?? this.fail([...p, i], 'must be a string'));
   }
 
   stringMap(p: Path): Record<string, string> | undefined {
     if (!this.has(p)) return undefined;
-    this.map(p, Object.keys((getObject(this.doc, p) ?? {}) as Record<string, unknown>));
+    const keys = Object.keys((this.get(p) ?? {}) as Record<string, unknown>);
+    this.map(p, keys);
     const out: Record<string, string> = {};
-    for (const key of Object.keys(getObject(this.doc, p) ?? {})) out[key] = this.nonEmpty([...p, key]) ?? this.fail([...p, key], 'must be a string');
+    for (const key of keys) out[key] = this.nonEmpty([...p, key]) ?? this.fail([...p, key], 'must be a string');
     return out;
   }
-}
-
-function getObject(doc: Document, p: Path): Record<string, unknown> | undefined {
-  return walk(doc.toJS() as unknown, p) as Record<string, unknown> | undefined;
 }
 
 function walk(value: unknown, p: Path): unknown {
@@ -234,7 +239,7 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     f.map(['naming'], ['default', 'roles', 'allowedRoles']);
     if (f.has(['naming', 'default'])) naming.default = roleNaming(f, ['naming', 'default']);
     if (f.has(['naming', 'roles'])) {
-      const roles = getObject(doc, ['naming', 'roles']) ?? {};
+      const roles = (f.get(['naming', 'roles']) ?? {}) as Record<string, unknown>;
       f.map(['naming', 'roles'], Object.keys(roles));
       naming.roles = {};
       for (const role of Object.keys(roles)) naming.roles[role] = roleNaming(f, ['naming', 'roles', role]);

@@ -1,0 +1,165 @@
+/**
+ * The central bridge against a real ActiveMQ and a real Nagios 4: what
+ * status.dat shows, the injection corpus, duplicates and stale results.
+ * Tests share one broker, one Nagios and one bridge process, so they run serially.
+ */
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isoTimestamp } from '../../bridges/format/index.js';
+import { startNagios, writeNagiosInstance, type NagiosPaths, type RunningNagios } from '../../bridges/nagios-instance.js';
+import { parseServiceStatus, parseStatusBlocks } from '../../bridges/nagios-status.js';
+import { centralObjects, DEBIAN_DEFAULTS } from '../../bridges/msg-to-nagios/index.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { tempDir } from '../helpers/tmp.js';
+import { goodRecord, injectionCorpus, SITE, SITE_HOSTS } from './corpus.js';
+import { ERROR_DESTINATION, eventually, publish, receive, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, type BridgeProcess, type OutMessage } from './helpers/harness.js';
+
+let broker: TestBroker;
+let nagios: RunningNagios;
+let paths: NagiosPaths;
+let bridge: BridgeProcess;
+let cleanup: () => void;
+
+const now = Math.floor(Date.now() / 1000);
+const passive = { use: 'gridmsg-passive-service' };
+
+test.before(async () => {
+  const tmp = tempDir('gridmsg-central-');
+  cleanup = tmp.cleanup;
+  const services = ['org.sam.CE-JobSubmit', 'org.sam.CE-JobSubmit-ngi', 'org.sam.LongOutput', 'org.sam.Corpus-Good'].map((description) => ({ description, directives: passive }));
+  paths = writeNagiosInstance(path.join(tmp.dir, 'nagios'), {
+    hosts: [
+      { name: 'ce01.cern.ch', services, directives: { use: 'gridmsg-passive-host' } },
+      { name: 'ce02.cern.ch', services, directives: { use: 'gridmsg-passive-host' } },
+    ],
+    extraObjects: centralObjects({ freshnessSeconds: 0, pluginDir: DEBIAN_DEFAULTS.pluginDir } as Parameters<typeof centralObjects>[0]),
+  });
+  [broker, nagios] = await Promise.all([startTestBroker(), startNagios(paths)]);
+  const consumerFile = writeConsumerConfig(tmp.dir, broker.stompPort, [{ site: SITE, hosts: SITE_HOSTS }]);
+  const config = writeBridgeConfig(tmp.dir, {
+    consumerFile,
+    stateDir: path.join(tmp.dir, 'state'),
+    nagios: { mode: 'pipe', commandFile: paths.commandFile, checkResultPath: paths.checkResultPath, longOutput: 'spool', objectCache: path.join(paths.dir, 'objects.cache') },
+    unknownObjects: { action: 'reject', suggestionsFile: path.join(tmp.dir, 'state', 'unknown.cfg') },
+    naming: { roles: { ngi: { suffix: '-ngi' } } },
+  });
+  bridge = startBridge(config, path.join(tmp.dir, 'bridge.log'));
+  await bridge.waitForLog(/consuming/);
+});
+
+test.after.always(async () => {
+  await bridge?.process.stop();
+  await Promise.all([nagios?.stop(), broker?.stop()]);
+  cleanup?.();
+});
+
+const status = () => parseServiceStatus(fs.existsSync(paths.statusFile) ? fs.readFileSync(paths.statusFile, 'utf8') : '');
+const nagiosLog = () => fs.readFileSync(paths.logFile, 'utf8');
+const passiveLines = (host: string, service: string) => nagiosLog().split('\n').filter((l) => l.includes(`PASSIVE SERVICE CHECK: ${host};${service};`)).length;
+
+test.serial('results reach Nagios: status.dat shows each service\'s state, output and check time; host results and long output too', async (t) => {
+  const messages: OutMessage[] = [
+    resultMessage(
+      SITE,
+      [
+        goodRecord({ hostName: 'ce01.cern.ch', metricStatus: 'WARNING', summaryData: 'WARNING: 3 jobs waiting', perfData: 'jobs=3;2;5', detailsData: 'queue long\nsecond line; with [brackets] and $dollar', timestamp: isoTimestamp(now - 120) }),
+        goodRecord({ hostName: 'ce02.cern.ch', metricStatus: 'CRITICAL', summaryData: 'CRITICAL: submission failed', timestamp: isoTimestamp(now - 110) }),
+        goodRecord({ kind: 'host', hostName: 'ce02.cern.ch', metricStatus: 'DOWN', metricName: 'hr.srce.Ping', summaryData: 'PING CRITICAL - 100% loss', timestamp: isoTimestamp(now - 100) }),
+      ],
+      'status-1',
+    ),
+    resultMessage(SITE, [goodRecord({ hostName: 'ce01.cern.ch', role: 'ngi', metricStatus: 'OK', summaryData: 'OK from the NGI', timestamp: isoTimestamp(now - 90) })], 'status-2'),
+    resultMessage(SITE, [goodRecord({ hostName: 'ce02.cern.ch', metricName: 'org.sam.LongOutput', summaryData: 'OK: long', detailsData: Array.from({ length: 150 }, (_, i) => `detail line ${i} ${'x'.repeat(20)}`).join('\n'), timestamp: isoTimestamp(now - 80) })], 'status-3'),
+  ];
+  await publish(broker.stompPort, messages);
+  const ok = await eventually(() => {
+    const s = status();
+    return s.get('ce01.cern.ch;org.sam.CE-JobSubmit')?.lastCheck === now - 120 && s.get('ce02.cern.ch;org.sam.LongOutput')?.lastCheck === now - 80 && s.get('ce01.cern.ch;org.sam.CE-JobSubmit-ngi')?.lastCheck === now - 90;
+  });
+  t.true(ok, bridge.log().slice(-2000));
+  const s = status();
+  const a = s.get('ce01.cern.ch;org.sam.CE-JobSubmit')!;
+  t.is(a.currentState, 1);
+  t.is(a.pluginOutput, 'WARNING: 3 jobs waiting');
+  t.is(a.longPluginOutput, 'queue long\\nsecond line; with [brackets] and $dollar');
+  t.is(a.checkType, 1, 'passive');
+  const b = s.get('ce02.cern.ch;org.sam.CE-JobSubmit')!;
+  t.is(b.currentState, 2);
+  t.is(b.pluginOutput, 'CRITICAL: submission failed');
+  t.is(b.lastCheck, now - 110);
+  const ngi = s.get('ce01.cern.ch;org.sam.CE-JobSubmit-ngi')!;
+  t.is(ngi.currentState, 0);
+  t.is(ngi.pluginOutput, 'OK from the NGI', 'role suffix kept the NGI result apart');
+  const long = s.get('ce02.cern.ch;org.sam.LongOutput')!;
+  t.true(long.longPluginOutput.includes('detail line 149'), 'output longer than a pipe line (here ~5 KB) went through the spool directory, whole');
+  t.false(long.longPluginOutput.includes('truncated'));
+  t.true(await eventually(() => parseStatusBlocks(fs.readFileSync(paths.statusFile, 'utf8')).some((blk) => blk.type === 'hoststatus' && blk.fields['host_name'] === 'ce02.cern.ch' && blk.fields['current_state'] === '1' && blk.fields['last_check'] === String(now - 100))));
+});
+
+test.serial('a resent message is not submitted twice, and an older result does not roll a state back', async (t) => {
+  const key = 'dup-1';
+  const first = resultMessage(SITE, [goodRecord({ hostName: 'ce01.cern.ch', metricName: 'org.sam.Corpus-Good', summaryData: 'first', timestamp: isoTimestamp(now - 60) })], key);
+  await publish(broker.stompPort, [first]);
+  t.true(await eventually(() => status().get('ce01.cern.ch;org.sam.Corpus-Good')?.pluginOutput === 'first'));
+  // The same message again (a failover resend), then an older result, then a newer one.
+  await publish(broker.stompPort, [
+    first,
+    resultMessage(SITE, [goodRecord({ hostName: 'ce01.cern.ch', metricName: 'org.sam.Corpus-Good', metricStatus: 'CRITICAL', summaryData: 'stale', timestamp: isoTimestamp(now - 3600) })], 'dup-2'),
+    resultMessage(SITE, [goodRecord({ hostName: 'ce01.cern.ch', metricName: 'org.sam.Corpus-Good', summaryData: 'newest', timestamp: isoTimestamp(now - 30) })], 'dup-3'),
+  ]);
+  t.true(await eventually(() => status().get('ce01.cern.ch;org.sam.Corpus-Good')?.pluginOutput === 'newest'));
+  await bridge.waitForLog(/older than the one Nagios has/);
+  t.is(status().get('ce01.cern.ch;org.sam.Corpus-Good')?.lastCheck, now - 30);
+  t.true(await eventually(() => passiveLines('ce01.cern.ch', 'org.sam.Corpus-Good') === 2, 10_000));
+  t.is(passiveLines('ce01.cern.ch', 'org.sam.Corpus-Good'), 2, 'first and newest only: no duplicate, no stale');
+  t.false(nagiosLog().includes('stale'));
+});
+
+test.serial('the injection corpus ends in the error destination with reasons, and Nagios sees none of it', async (t) => {
+  const corpus = injectionCorpus();
+  const recordEntries = corpus.filter((e) => e.record !== undefined);
+  const messageEntries = corpus.filter((e) => e.message !== undefined);
+  const before = nagiosLog();
+  // One message mixing good records and every bad record (each bad one preceded by a good one).
+  const parts: Uint8Array[] = [];
+  const expected = new Map<number, string>();
+  let i = 0;
+  for (const e of recordEntries) {
+    parts.push(Buffer.from(resultMessage(SITE, [goodRecord({ hostName: 'ce02.cern.ch', metricName: 'org.sam.Corpus-Good', summaryData: `good ${i}`, timestamp: isoTimestamp(now - 20) })], 'x').body as string));
+    i++;
+    parts.push(typeof e.record === 'string' ? Buffer.from(e.record) : e.record!);
+    expected.set(i, e.reason);
+    i++;
+  }
+  const mixed = resultMessage(SITE, [], 'corpus-mixed');
+  mixed.body = Buffer.concat(parts);
+  delete mixed.headers!['recordCount'];
+  const wholes = messageEntries.map((e, k): OutMessage => ({ ...resultMessage(SITE, [], `corpus-message-${k}`), body: e.message!.body, headers: e.message!.headers }));
+  await publish(broker.stompPort, [mixed, ...wholes]);
+  const errors = await receive(broker.stompPort, ERROR_DESTINATION, recordEntries.length + messageEntries.length);
+  t.is(errors.length, recordEntries.length + messageEntries.length, bridge.log().slice(-3000));
+  for (const [index, reason] of expected) {
+    const m = errors.find((e) => e.headers['gridmsg-original-key'] === `${SITE}/corpus-mixed` && e.headers['gridmsg-record-index'] === String(index));
+    t.is(m?.headers['gridmsg-error-reason'], reason, `record ${index}`);
+    t.true((m?.headers['gridmsg-error'] ?? '').startsWith(`${reason}: `));
+    t.true((m?.body.length ?? 0) > 0, 'the refused record travels with its reason');
+  }
+  for (let k = 0; k < messageEntries.length; k++) {
+    const m = errors.find((e) => e.headers['gridmsg-original-key'] === `${SITE}/corpus-message-${k}`);
+    t.is(m?.headers['gridmsg-error-reason'], messageEntries[k]!.reason, messageEntries[k]!.name);
+    t.is(m?.headers['gridmsg-record-index'], undefined);
+  }
+  // Nagios got exactly the good records of the mixed message and nothing else.
+  t.true(await eventually(() => passiveLines('ce02.cern.ch', 'org.sam.Corpus-Good') === recordEntries.length, 30_000));
+  await bridge.waitForLog(/refused \d+ record\(s\) in the last/);
+  const added = nagiosLog().slice(before.length).split('\n');
+  t.is(passiveLines('ce02.cern.ch', 'org.sam.Corpus-Good'), recordEntries.length);
+  // (Nagios logs a passive result with the service's previous output: the first one shows "(null)".)
+  const allowed = [/PASSIVE SERVICE CHECK: ce02\.cern\.ch;org\.sam\.Corpus-Good;/, /EXTERNAL COMMAND: PROCESS_SERVICE_CHECK_RESULT;ce02\.cern\.ch;org\.sam\.Corpus-Good;0;good \d+$/];
+  const foreign = added.filter((l) => /PASSIVE|EXTERNAL COMMAND|Warning|Error/.test(l) && !allowed.some((re) => re.test(l)));
+  t.is(added.filter((l) => allowed[1]!.test(l)).length, recordEntries.length, 'each good record once');
+  t.deepEqual(foreign, [], 'no other command, result or warning reached Nagios');
+  t.regex(status().get('ce02.cern.ch;org.sam.Corpus-Good')?.pluginOutput ?? '', /^good \d+$/);
+  t.regex(fs.readFileSync(path.join(path.dirname(bridge.logFile), 'state', 'unknown.cfg'), 'utf8'), /host_name\s+ghost\.cern\.ch/);
+});
