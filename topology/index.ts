@@ -1,6 +1,6 @@
 export type * from './types.js';
 export { loadRegistry, parseRegistry, checkRegistryFile, checkRegistryText, type CheckResult } from './load.js';
-export { RegistryError, describeProblem, formatPath, sortProblems, type Problem, type Severity } from './problems.js';
+export { RegistryError, describeProblem, formatPath, formatProblemReport, sortProblems, type Problem, type Severity } from './problems.js';
 export { registrySchema } from './schema.js';
 export {
   buildNetwork,
@@ -31,3 +31,4 @@ export {
 export { parseSize, formatSize } from './sizes.js';
 export { DEFAULT_LIMITS, DEFAULT_LOCK, DEFAULT_PATTERN, DEFAULT_PREFIX } from './normalize.js';
 export { localize, localPortCount, localSecretFile, LOOPBACK, type LocalizeOptions } from './localize.js';
+export { renderNetwork, renderText, renderDot, renderMermaid, type ShowFormat } from './render.js';

@@ -29,7 +29,8 @@ export function checkRegistryText(text: string, file = '<inline>', baseDir = '.'
     return { problems: [problem], ok: false };
   }
   const registry = normalizeRegistry(source.data, file, baseDir, (p) => source.locate(p));
-  const problems = sortProblems([...source.syntaxProblems, ...schemaProblems(source), ...semanticProblems(registry, source)]);
+  const schema = schemaProblems(source);
+  const problems = sortProblems([...source.syntaxProblems, ...schema, ...semanticProblems(registry, source, schema)]);
   const ok = !problems.some((p) => p.severity === 'error');
   return ok ? { registry, problems, ok } : { problems, ok };
 }

@@ -59,3 +59,13 @@ export class RegistryError extends ConfigError {
     this.problems = problems;
   }
 }
+
+/** The report `registry check` prints: one line per problem, then a summary line. */
+export function formatProblemReport(file: string, problems: Problem[]): string {
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const lines = problems.map(describeProblem);
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  lines.push(errors === 0 ? `${file}: valid${warnings ? ` (${count(warnings, 'warning')})` : ''}` : `${file}: ${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''}`);
+  return `${lines.join('\n')}\n`;
+}

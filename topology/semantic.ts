@@ -14,7 +14,7 @@ import {
 import { formatPath as label, type Problem } from './problems.js';
 import { formatSize } from './sizes.js';
 import type { SourceDoc } from './source.js';
-import type { Credentials, NodePath, Registry } from './types.js';
+import type { Credentials, NodePath, Pair, Registry } from './types.js';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
 
@@ -27,8 +27,23 @@ function rawAt(data: unknown, path: NodePath): unknown {
   return node;
 }
 
-export function semanticProblems(registry: Registry, source: SourceDoc): Problem[] {
+/**
+ * `prior` are the problems already found (schema): checks whose answer would
+ * only echo them (a broken consumer "reads no site") are skipped, so every
+ * problem is reported once, where it is.
+ */
+export function semanticProblems(registry: Registry, source: SourceDoc, prior: readonly Problem[] = []): Problem[] {
   const out: Problem[] = [];
+  const all = (): Problem[] => [...prior, ...out];
+  /** True when an error was reported at `path` or inside it. */
+  const tainted = (path: NodePath): boolean => {
+    const p = label(path);
+    return all().some((x) => x.severity === 'error' && (x.path === p || x.path.startsWith(`${p}.`) || x.path.startsWith(`${p}[`)));
+  };
+  const rawNames = (list: string): Set<string> => {
+    const v = rawAt(source.data, [list]);
+    return new Set(Array.isArray(v) ? v.flatMap((x) => (x && typeof x === 'object' && typeof (x as Record<string, unknown>)['name'] === 'string' ? [(x as Record<string, string>)['name']!] : [])) : []);
+  };
   const at = (path: NodePath, message: string, severity: 'error' | 'warning' = 'error'): void => {
     out.push(source.problem(path, message, { severity }));
   };
@@ -50,9 +65,15 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
   const pairs = unique(registry.pairs, 'pair');
   const sites = unique(registry.sites, 'site');
   unique(registry.consumers, 'consumer');
+  // Items the schema rejected still count as declared: no "unknown broker" echo.
+  const declaredBrokers = rawNames('brokers');
+  const declaredPairs = rawNames('pairs');
+  const declaredSites = rawNames('sites');
 
   // --- naming -----------------------------------------------------------------
-  for (const p of namingProblems(registry.naming)) at(['naming', p.field], p.message);
+  const namingErrors = namingProblems(registry.naming);
+  for (const p of namingErrors) at(['naming', p.field], p.message);
+  const namingOk = namingErrors.length === 0;
   const defaults = ['defaults'];
   for (const field of ['tenant', 'role'] as const) {
     const v = rawAt(source.data, [...defaults, field]);
@@ -73,7 +94,7 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
     const first = users.get(c.username);
     if (first) at(where, `username "${c.username}" is also used at ${label(first)}: every site, consumer and the network need their own user`);
     else users.set(c.username, c.srcPath);
-    if (!has(c.srcPath)) return; // missing credentials: the schema reports it
+    if (!has(c.srcPath) || has([...c.srcPath, 'password'])) return; // the schema reports these
     const n = (c.passwordFile === undefined ? 0 : 1) + (c.passwordEnv === undefined ? 0 : 1);
     if (n !== 1) at(c.srcPath, `give exactly one of passwordFile or passwordEnv (got ${n === 0 ? 'neither' : 'both'})`);
   };
@@ -111,22 +132,22 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
   }
 
   // --- pairs ------------------------------------------------------------------
-  const pairOfBroker = new Map<string, string>();
+  const pairOfBroker = new Map<string, Pair>();
   const storeOwner = new Map<string, string>();
   for (const p of registry.pairs) {
     const members: string[] = [];
     p.brokers.forEach((name, i) => {
       const bPath = [...p.srcPath, 'brokers', i];
       if (!brokers.has(name)) {
-        at(bPath, `unknown broker "${name}"`);
+        if (!declaredBrokers.has(name)) at(bPath, `unknown broker "${name}"`);
         return;
       }
       const other = pairOfBroker.get(name);
       if (other !== undefined) {
-        at(bPath, other === p.name ? `broker "${name}" is listed twice` : `broker "${name}" is already in pair "${other}"`);
+        at(bPath, other === p ? `broker "${name}" is listed twice` : `broker "${name}" is already in pair "${other.name}" (${label(other.srcPath)})`);
         return;
       }
-      pairOfBroker.set(name, p.name);
+      pairOfBroker.set(name, p);
       members.push(name);
     });
     const [a, b] = members.map((m) => brokers.get(m)!);
@@ -154,20 +175,23 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
 
   // --- network ----------------------------------------------------------------
   const net = registry.network;
-  if (net.topology === 'hub-and-spoke') {
+  const topologyKnown = ['full-mesh', 'hub-and-spoke', 'explicit'].includes(String(rawAt(source.data, ['network', 'topology'])));
+  if (!topologyKnown) {
+    // the schema reports the topology; nothing below would mean anything
+  } else if (net.topology === 'hub-and-spoke') {
     if (net.hub === undefined) at(['network'], 'hub-and-spoke needs "hub": the pair every other pair links to');
-    else if (!pairs.has(net.hub)) at(['network', 'hub'], `unknown pair "${net.hub}"`);
+    else if (!declaredPairs.has(net.hub)) at(['network', 'hub'], `unknown pair "${net.hub}"`);
   } else if (net.hub !== undefined) {
     at(['network', 'hub'], `"hub" is only used with topology hub-and-spoke (topology is ${net.topology})`);
   }
-  if (net.topology !== 'explicit' && has(['network', 'links'])) {
+  if (topologyKnown && net.topology !== 'explicit' && has(['network', 'links'])) {
     at(['network', 'links'], `"links" are only used with topology explicit (topology is ${net.topology})`);
   }
-  if (net.topology === 'explicit') {
+  if (topologyKnown && net.topology === 'explicit') {
     const seen = new Map<string, NodePath>();
     for (const l of net.links) {
-      if (!pairs.has(l.from)) at([...l.srcPath, 'from'], `unknown pair "${l.from}"`);
-      if (!pairs.has(l.to)) at([...l.srcPath, 'to'], `unknown pair "${l.to}"`);
+      if (!declaredPairs.has(l.from)) at([...l.srcPath, 'from'], `unknown pair "${l.from}"`);
+      if (!declaredPairs.has(l.to)) at([...l.srcPath, 'to'], `unknown pair "${l.to}"`);
       if (l.from === l.to) at(l.srcPath, `a link from pair "${l.from}" to itself`);
       const key = [l.from, l.to].sort().join('\0');
       const first = seen.get(key);
@@ -180,11 +204,11 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
   const topics = new Map<string, string>();
   for (const s of registry.sites) {
     if (sites.get(s.name) !== s) continue;
-    if (!pairs.has(s.pair)) at([...s.srcPath, 'pair'], `unknown pair "${s.pair}"`);
+    if (!declaredPairs.has(s.pair)) at([...s.srcPath, 'pair'], `unknown pair "${s.pair}"`);
     const seenFallback = new Set<string>();
     s.fallback.forEach((f, i) => {
       const fPath = [...s.srcPath, 'fallback', i];
-      if (!pairs.has(f)) at(fPath, `unknown pair "${f}"`);
+      if (!declaredPairs.has(f)) at(fPath, `unknown pair "${f}"`);
       else if (f === s.pair) at(fPath, `pair "${f}" is the site's own pair, not a fallback`);
       else if (seenFallback.has(f)) at(fPath, `pair "${f}" is listed twice`);
       seenFallback.add(f);
@@ -208,7 +232,7 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
       at([...s.srcPath, 'name'], `site name "${s.name}" gives an invalid destination: ${segWhy}`);
       partsOk = false;
     }
-    if (partsOk) {
+    if (partsOk && namingOk) {
       const topic = siteTopic(registry.naming, s);
       const why = destinationProblem(topic);
       if (why) at([...s.srcPath, 'name'], `destination "${topic}" ${why}`);
@@ -222,9 +246,9 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
   // --- consumers ---------------------------------------------------------------
   const siteByName = sites;
   for (const c of registry.consumers) {
-    if (!pairs.has(c.pair)) at([...c.srcPath, 'pair'], `unknown pair "${c.pair}"`);
+    if (!declaredPairs.has(c.pair)) at([...c.srcPath, 'pair'], `unknown pair "${c.pair}"`);
     c.reads.sites?.forEach((name, i) => {
-      if (!siteByName.has(name)) at([...c.reads.srcPath, 'sites', i], `unknown site "${name}"`);
+      if (!declaredSites.has(name)) at([...c.reads.srcPath, 'sites', i], `unknown site "${name}"`);
     });
     const eq = destinationProblem(c.errorQueue);
     if (eq) at(fieldOr(c.srcPath, 'errorQueue'), `error queue "${c.errorQueue}" ${eq}`);
@@ -232,29 +256,35 @@ export function semanticProblems(registry: Registry, source: SourceDoc): Problem
   }
 
   // --- reachability -------------------------------------------------------------
+  // Only meaningful once the network and the parties are sound: otherwise it
+  // would only echo the errors above.
+  if (!topologyKnown || tainted(['network'])) return out;
   const model = buildNetwork(registry);
+  const brokenConsumers = registry.consumers.filter((c) => tainted(c.srcPath)).map((c) => c.name);
+  const brokenSites = new Set(registry.sites.filter((s) => tainted(s.srcPath)).map((s) => s.name));
+  const later: Array<[NodePath, string]> = [];
   for (const c of registry.consumers) {
-    if (!pairs.has(c.pair)) continue;
+    if (!pairs.has(c.pair) || brokenConsumers.includes(c.name)) continue;
     const readsAny = [...model.readers.values()].some((list) => list.includes(c.name));
-    if (!readsAny && has(c.reads.srcPath)) at(c.reads.srcPath, `consumer "${c.name}" selects no site`);
+    if (!readsAny && has(c.reads.srcPath)) later.push([c.reads.srcPath, `consumer "${c.name}" selects no site`]);
     for (const s of registry.sites) {
-      if (!(model.readers.get(s.name) ?? []).includes(c.name)) continue;
+      if (brokenSites.has(s.name) || !(model.readers.get(s.name) ?? []).includes(c.name)) continue;
       const q = consumerQueue(c.name, siteTopic(registry.naming, s));
-      if (q.length > 250) at([...s.srcPath, 'name'], `queue "${q}" of consumer "${c.name}" is longer than 250 characters`);
+      if (q.length > 250) later.push([[...s.srcPath, 'name'], `queue "${q}" of consumer "${c.name}" is longer than 250 characters`]);
     }
   }
   for (const s of registry.sites) {
-    if (siteByName.get(s.name) !== s) continue;
-    const readers = model.readers.get(s.name) ?? [];
-    if (readers.length === 0 && pairs.has(s.pair)) {
-      at(s.srcPath, `no consumer reads site "${s.name}": its results would go nowhere`);
+    if (siteByName.get(s.name) !== s || brokenSites.has(s.name) || brokenConsumers.length > 0) continue;
+    if ((model.readers.get(s.name) ?? []).length === 0 && pairs.has(s.pair)) {
+      later.push([s.srcPath, `no consumer reads site "${s.name}": its results would go nowhere`]);
     }
   }
   for (const u of model.unreachable) {
-    const s = siteByName.get(u.site)!;
+    const s = siteByName.get(u.site);
+    if (!s || brokenSites.has(u.site) || brokenConsumers.includes(u.consumer)) continue;
     const path = u.kind === 'primary' ? [...s.srcPath, 'pair'] : [...s.srcPath, 'fallback', s.fallback.indexOf(u.from)];
-    at(path, `site "${u.site}" publishing at pair "${u.from}" cannot reach consumer "${u.consumer}" on pair "${u.to}": no path in the ${net.topology} network`);
+    later.push([path, `site "${u.site}" publishing at pair "${u.from}" cannot reach consumer "${u.consumer}" on pair "${u.to}": no path in the ${net.topology} network`]);
   }
-
+  for (const [path, message] of later) at(path, message);
   return out;
 }
