@@ -15,7 +15,7 @@ import { BrokerPool, brokerLabel, type BrokerStatus } from './broker-pool.js';
 import type { BrokerEndpoint } from './client-config.js';
 import { nextState, type ConnectionEvent } from './connection-state.js';
 import { resolveCredentials, type ResolvedCredentials } from './credentials.js';
-import { AuthenticationError, ClosedError, TlsError, type BrokerError } from './errors.js';
+import { AuthenticationError, TlsError, type BrokerError } from './errors.js';
 import { parseFailoverUri } from './failover-uri.js';
 import { Session } from './session.js';
 import type { StompFrame } from './stomp-frame.js';
@@ -83,7 +83,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private loopDone: Promise<void> | undefined;
   private lastPoolWarning = 0;
   private unreachableSince: number | undefined;
-  private sessionWaiters: Array<{ resolve: (s: Session) => void; reject: (e: GridmsgError) => void }> = [];
+  /** Aborted by close(): cancels a connection attempt in progress. */
+  private readonly abort = new AbortController();
   private messageHandler: (session: Session, frame: StompFrame) => void = () => {};
 
   constructor(readonly options: ResolvedConnectionOptions) {
@@ -128,15 +129,6 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.loopDone ??= this.loop();
   }
 
-  /** Resolves with the live session, waiting for one; rejects when fatal or closed. */
-  session(): Promise<Session> {
-    const s = this.current;
-    if (s) return Promise.resolve(s);
-    if (this.fatalError) return Promise.reject(this.fatalError);
-    if (this.closing) return Promise.reject(new ClosedError('connection closed'));
-    return new Promise((resolve, reject) => this.sessionWaiters.push({ resolve, reject }));
-  }
-
   private transition(event: ConnectionEvent, broker?: string): void {
     const next = nextState(this.stateValue, event);
     if (next === this.stateValue) return;
@@ -160,11 +152,13 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
           credentials: this.options.credentials,
           heartbeatMs: this.options.heartbeatMs,
           connectTimeoutMs: this.options.connectTimeoutMs,
+          signal: this.abort.signal,
           onMessage: (s, frame) => this.messageHandler(s, frame),
           onError: (s, err: BrokerError) =>
             log.warn('broker sent an ERROR frame; reconnecting', { broker: s.broker, error: err.context.brokerMessage ?? err.message }),
         });
       } catch (err) {
+        if (this.closing) break;
         if (err instanceof AuthenticationError || err instanceof ConfigError) {
           this.die(err);
           return;
@@ -198,9 +192,6 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       });
       this.transition('session-up', label);
       this.emit('session', session);
-      const waiters = this.sessionWaiters;
-      this.sessionWaiters = [];
-      for (const w of waiters) w.resolve(session);
       const reason = await session.ended;
       this.currentSession = undefined;
       if (this.closing) break;
@@ -243,9 +234,6 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       ...(err.context.brokerMessage ? { brokerSaid: err.context.brokerMessage } : {}),
     });
     this.transition('fatal');
-    const waiters = this.sessionWaiters;
-    this.sessionWaiters = [];
-    for (const w of waiters) w.reject(err);
     this.emit('fatal', err);
   }
 
@@ -256,10 +244,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.wakeSleep?.();
     const session = this.currentSession;
     if (session) await session.close();
+    this.abort.abort();
     await this.loopDone;
-    const waiters = this.sessionWaiters;
-    this.sessionWaiters = [];
-    for (const w of waiters) w.reject(new ClosedError('connection closed'));
     this.transition('close');
   }
 }

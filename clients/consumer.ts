@@ -212,11 +212,13 @@ class GridmsgConsumer implements Consumer {
       const d = sub.backlog.shift()!;
       if (!d.session.alive) continue; // its session is gone: the broker redelivers it
       sub.running++;
-      void this.handle(sub, d).finally(() => {
-        sub.running--;
-        this.dispatch(sub);
-        this.checkIdle();
-      });
+      void this.handle(sub, d)
+        .catch((err: unknown) => this.connection.logger.error('message handling failed', { destination: sub.destination, error: describeError(err) }))
+        .finally(() => {
+          sub.running--;
+          this.dispatch(sub);
+          this.checkIdle();
+        });
     }
   }
 

@@ -10,7 +10,7 @@ import { GridmsgError } from '../core/errors.js';
 import type { BrokerEndpoint } from './client-config.js';
 import type { ResolvedCredentials } from './credentials.js';
 import { describeTlsError } from '../security/tls-errors.js';
-import { AuthenticationError, BrokerError, ConnectionError, ProtocolError, TlsError, looksLikeAuthFailure } from './errors.js';
+import { AuthenticationError, BrokerError, ClosedError, ConnectionError, ProtocolError, TlsError, looksLikeAuthFailure } from './errors.js';
 import { brokerLabel } from './broker-pool.js';
 import { header, type StompFrame } from './stomp-frame.js';
 import { StompSocket } from './stomp-socket.js';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   credentials: ResolvedCredentials | undefined;
   heartbeatMs: number;
   connectTimeoutMs: number;
+  /** Aborts the attempt (rejects with ClosedError). */
+  signal?: AbortSignal;
   onMessage(session: Session, frame: StompFrame): void;
   /** Called for an ERROR frame that no receipt watcher claimed (before the session is killed). */
   onError?(session: Session, error: BrokerError): void;
@@ -102,10 +104,12 @@ export class Session {
     const session = new Session(client, socket, options);
     return new Promise<Session>((resolve, reject) => {
       let phase: 'opening' | 'up' | 'failed' = 'opening';
+      const onAbort = (): void => fail(new ClosedError('connection attempt cancelled', { broker: label }));
       const fail = (err: GridmsgError): void => {
         if (phase !== 'opening') return;
         phase = 'failed';
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         session.end(err);
         socket.terminate();
         void client.deactivate({ force: true });
@@ -134,10 +138,16 @@ export class Session {
           else session.end(err);
         },
       };
+      if (options.signal?.aborted) {
+        onAbort();
+        return;
+      }
+      options.signal?.addEventListener('abort', onAbort);
       client.onConnect = () => {
         if (phase !== 'opening') return;
         phase = 'up';
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         resolve(session);
       };
       client.onHeartbeatLost = () => {

@@ -142,3 +142,38 @@ test('STOMP 1.2 escaping, UTF-8, binary and 1 MiB bodies survive a real broker b
   t.is(m4!.body.length, 0);
   t.is(m1!.broker, `b (127.0.0.1:${broker.stompPort})`);
 });
+
+test('virtual topics: the site publishes to the topic, the consumer reads its own queue, also after a restart', async (t) => {
+  const xml = plainBrokerXml('vt').replace(
+    '<destinationPolicy>',
+    `<destinationInterceptors><virtualDestinationInterceptor><virtualDestinations>
+      <virtualTopic name="grid.probe.&gt;" prefix="Consumer.*." selectorAware="false"/>
+    </virtualDestinations></virtualDestinationInterceptor></destinationInterceptors>
+    <destinationPolicy>`,
+  );
+  const broker = await startTestBroker({ xml });
+  t.teardown(() => broker.stop());
+  const brokers = [{ name: 'vt', host: '127.0.0.1', port: broker.stompPort }];
+  const topic = '/topic/grid.probe.metricOutput.EGI.site.CERN-PROD';
+  const queue = '/queue/Consumer.central.grid.probe.metricOutput.EGI.site.CERN-PROD';
+  const publisher = createPublisher({ brokers, destination: topic });
+
+  // The consumer queue comes into existence with its first subscription.
+  const first = createConsumer({ brokers });
+  const c1 = collect(5);
+  await first.subscribe({ destination: queue }, c1.handler);
+  await Promise.all(Array.from({ length: 5 }, (_, i) => publisher.send({ body: `r${i}`, idempotencyKey: `vt-${i}` })));
+  t.deepEqual((await c1.done).map((m) => m.idempotencyKey), ['vt-0', 'vt-1', 'vt-2', 'vt-3', 'vt-4']);
+  await first.close();
+
+  // While the consumer is away, its queue keeps what the site publishes.
+  await Promise.all(Array.from({ length: 5 }, (_, i) => publisher.send({ body: `r${i + 5}`, idempotencyKey: `vt-${i + 5}` })));
+  await publisher.close();
+  const again = createConsumer({ brokers });
+  const c2 = collect(5);
+  await again.subscribe({ destination: queue }, c2.handler);
+  const got = await c2.done;
+  await again.close();
+  t.deepEqual(got.map((m) => m.idempotencyKey), ['vt-5', 'vt-6', 'vt-7', 'vt-8', 'vt-9']);
+  t.is(got[0]!.destination, queue);
+});

@@ -291,3 +291,13 @@ test('wrong password (ERROR answering CONNECT) is fatal: sends reject with Authe
   await t.throwsAsync(consumer.subscribe({ destination: '/queue/x' }, async () => {}), { instanceOf: AuthenticationError });
   await consumer.close();
 });
+
+test('close() cancels a connection attempt that hangs (a server that never answers CONNECT)', async (t) => {
+  const server = await fake(t, { script: { onFrame: (_conn, f) => f.command === 'CONNECT' } });
+  const p = publisherFor(server, { connectTimeoutMs: 600_000 });
+  const sent = p.send({ body: 'x', idempotencyKey: 'k' });
+  while (server.connections.length === 0 || server.connections[0]!.received.length === 0) await new Promise((r) => setTimeout(r, 10));
+  await p.close({ abandon: true });
+  await t.throwsAsync(sent, { message: /closed before these messages were receipted/ });
+  t.is(p.state, 'closed');
+});
