@@ -256,10 +256,13 @@ function parseRfc2253(text: string): Dn {
   return rdnsLeastFirst.reverse();
 }
 
-/** Drops surrounding whitespace, but not a trailing space that a backslash escapes. */
+/**
+ * Drops surrounding ASCII whitespace (not Unicode spaces, which can be part
+ * of a value), but not a trailing space that a backslash escapes.
+ */
 function trimDn(text: string): string {
-  const start = text.trimStart();
-  const end = start.trimEnd();
+  const start = text.replace(/^[ \t\r\n]+/, '');
+  const end = start.replace(/[ \t\r\n]+$/, '');
   if (end.length === start.length) return end;
   const backslashes = /\\*$/.exec(end)![0].length;
   return backslashes % 2 === 1 ? end + start[end.length] : end;

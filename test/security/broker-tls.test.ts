@@ -29,10 +29,13 @@ interface World {
 }
 
 let world: World | undefined;
+const cleanups: Array<() => void | Promise<void>> = [];
 
 test.before(async () => {
   const pki = await createTestPki();
+  cleanups.push(pki.cleanup);
   const otherPki = await createTestPki({ dn: '/DC=org/DC=elsewhere/CN=Some Other CA' });
+  cleanups.push(otherPki.cleanup);
   const brokerId = await pki.issue('broker', 'tls-test');
   const siteA = await pki.issue('site', 'SITE-A', { dn: DN_A });
   const siteB = await pki.issue('site', 'SITE-B', { dn: DN_B, keyType: 'rsa' });
@@ -50,13 +53,12 @@ test.before(async () => {
       { kind: 'topic', destination: 'grid.probe.metricOutput.EGI.site.SITE-B', write: ['site.SITE-B'], admin: ['site.SITE-B'] },
     ],
   });
+  cleanups.unshift(() => broker.stop());
   world = { pki, otherPki, broker, siteA, siteB, central, brokerId };
 });
 
 test.after.always(async () => {
-  await world?.broker.stop();
-  world?.pki.cleanup();
-  world?.otherPki.cleanup();
+  for (const c of cleanups) await c();
 });
 
 function w(): World {

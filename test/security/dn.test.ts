@@ -39,6 +39,9 @@ test('special characters: RFC 2253 escapes and Java quoting parse to the same va
   t.true(dnEquals(parseDn(formatRfc2253(dn)), dn));
   t.true(dnEquals(parseDn(formatJava(dn)), dn));
   t.true(dnEquals(parseDn('CN=caf\\C3\\A9'), parseDn('/CN=café')), 'hex-escaped UTF-8');
+  // Unicode spaces are value text, never trimmed like ASCII whitespace around the DN
+  const nbsp: Dn = [[{ type: '2.5.4.3', value: '\u00a0' }], [{ type: '2.5.4.3', value: 'x\u3000' }]];
+  for (const f of [formatOpenssl, formatRfc2253, formatJava]) t.true(dnEquals(parseDn(f(nbsp)), nbsp), f.name);
 });
 
 test('multi-valued RDNs compare regardless of the order of their attributes', (t) => {

@@ -34,10 +34,13 @@ interface World {
   verifier: Verifier;
 }
 let world: World | undefined;
+const cleanups: Array<() => void> = [];
 
 test.before(async () => {
   const pki = await createTestPki();
+  cleanups.push(pki.cleanup);
   const other = await createTestPki({ dn: '/DC=org/DC=elsewhere/CN=Other CA' });
+  cleanups.push(other.cleanup);
   const siteA = await pki.issue('site', 'SITE-A', { dn: DN_A });
   const siteB = await pki.issue('site', 'SITE-B', { dn: DN_B, keyType: 'rsa' });
   world = {
@@ -52,8 +55,7 @@ test.before(async () => {
 });
 
 test.after.always(() => {
-  world?.pki.cleanup();
-  world?.other.cleanup();
+  for (const c of cleanups) c();
 });
 
 function w(): World {
