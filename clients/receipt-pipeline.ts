@@ -59,6 +59,7 @@ export class ReceiptPipeline {
   private readyWaiters: Array<() => void> = [];
   private seq = 0;
   private draining = false;
+  private pumpScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closedError: GridmsgError | undefined;
   private refusing = false;
@@ -120,7 +121,7 @@ export class ReceiptPipeline {
       else this.queue.push(entry);
     });
     this.track(promise);
-    this.pump();
+    this.schedulePump();
     return promise;
   }
 
@@ -144,24 +145,24 @@ export class ReceiptPipeline {
     if (failed) throw failed.reason;
   }
 
-  /** Sends as much as the window, the socket and the session allow. */
+  /** Sends as much as the window, the socket and the session allow (one write per burst). */
   pump(): void {
     if (this.draining) return;
     const session = this.connection.current;
-    if (session === undefined) return;
-    while (this.queue.length > 0 && this.inflight.size < this.options.window) {
-      if (session.needsDrain) {
-        this.draining = true;
-        void session.drain().then(() => {
-          this.draining = false;
-          this.pump();
-        });
-        return;
+    if (session === undefined || this.queue.length === 0 || this.inflight.size >= this.options.window) return;
+    session.batch(() => {
+      while (this.queue.length > 0 && this.inflight.size < this.options.window && session.alive) {
+        if (session.needsDrain) {
+          this.draining = true;
+          void session.drain().then(() => {
+            this.draining = false;
+            this.pump();
+          });
+          return;
+        }
+        this.transmit(session, this.queue.shift()!);
       }
-      const entry = this.queue.shift()!;
-      this.transmit(session, entry);
-      if (!session.alive) return;
-    }
+    });
   }
 
   private transmit(session: Session, entry: Entry): void {
@@ -196,7 +197,17 @@ export class ReceiptPipeline {
     }
     while (this.order.length > 0 && this.order[0]!.done) this.order.shift();
     this.wakeRoom();
-    this.pump();
+    this.schedulePump();
+  }
+
+  /** One pump after all receipts of the current socket read are processed: their replacements leave in one write. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private wakeRoom(): void {

@@ -220,6 +220,16 @@ export class Session {
     return this.socket.drain();
   }
 
+  /** Runs `fn` with the socket corked, so a burst of frames leaves in one write. */
+  batch(fn: () => void): void {
+    this.socket.cork();
+    try {
+      fn();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
   /** SEND with a receipt. Headers are escaped by the engine (STOMP 1.2). */
   send(destination: string, headers: Record<string, string>, body: Uint8Array, receiptId: string, watcher: ReceiptWatcher): void {
     this.receipts.set(receiptId, watcher);

@@ -144,6 +144,15 @@ export class StompSocket implements IStompSocket {
     else throw new TypeError('Blob payloads are not supported');
   }
 
+  /** Batches the writes until uncork() into one system call (used around a burst of frames). */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   /** Writes raw bytes (used for our own frames). */
   write(bytes: Uint8Array): void {
     if (this.readyState === StompSocketState.OPEN) this.socket.write(bytes);
