@@ -77,7 +77,9 @@ export class SpoolReader {
   private async wait(signal?: AbortSignal): Promise<void> {
     const more = this.spool.waitForData(this.spool.committedSeq);
     if (!signal) return more;
-    await Promise.race([more, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+    let onAbort: (() => void) | undefined;
+    await Promise.race([more, new Promise<void>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve()), { once: true }))]);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 
   private openNext(): boolean {
