@@ -281,6 +281,27 @@ export function certificateUsersProperties(users: CertificateUser[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** One password identity for the dual plugin (plain ports the registry asked for). */
+export interface PasswordUser {
+  user: string;
+  password: string;
+  groups: string[];
+}
+
+/**
+ * Contents of conf/users.properties for the dual plugin's password login:
+ * `user=password`. Secret: write it with mode 0600.
+ */
+export function passwordUsersProperties(users: PasswordUser[]): string {
+  const lines = ['# Broker user -> password (ActiveMQ PropertiesLoginModule, dual mode only). Mode 0600.'];
+  for (const u of [...users].sort((a, b) => a.user.localeCompare(b.user))) {
+    checkName('user', u.user);
+    if (u.password === '' || /[\r\n]/.test(u.password)) throw new Error(`password of user "${u.user}" is empty or spans lines`);
+    lines.push(`${propertyKey(u.user)}=${propertyValue(u.password)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** group -> users, from the users' group lists (sorted, deterministic). */
 export function groupsOf(users: Array<{ user: string; groups: string[] }>): Map<string, string[]> {
   const groups = new Map<string, Set<string>>();

@@ -61,6 +61,7 @@ export {
   authenticationPluginElement,
   loginConfig,
   certificateUsersProperties,
+  passwordUsersProperties,
   groupsOf,
   groupsProperties,
   authorizationPluginXml,
@@ -72,6 +73,7 @@ export {
   type AuthenticationMode,
   type LoginConfigOptions,
   type CertificateUser,
+  type PasswordUser,
   type AuthorizationEntry,
   type AuthorizationOptions,
 } from './broker-tls.js';

@@ -16,6 +16,7 @@ import {
   BROKER_TLS_FILES,
   brokerTlsSystemProperties,
   certificateUsersProperties,
+  passwordUsersProperties,
   groupsOf,
   groupsProperties,
   loginConfig,
@@ -27,6 +28,7 @@ import {
   type AuthenticationMode,
   type AuthorizationEntry,
   type CertificateUser,
+  type PasswordUser,
 } from '../../security/broker-tls.js';
 import { initCa, issueIdentity, readPasswordFile, type IssuedIdentity, type IssueOptions } from '../../security/pki.js';
 import type { IdentityKind } from '../../security/pki-layout.js';
@@ -69,6 +71,8 @@ export interface TlsBrokerOptions {
   users: CertificateUser[];
   authorization: AuthorizationEntry[];
   mode?: AuthenticationMode;
+  /** Dual mode: password users, and a plain (non-TLS) STOMP port for them. */
+  passwordUsers?: PasswordUser[];
   brokerName?: string;
   /** Also open an OpenWire ssl connector (for network connectors of other brokers). */
   openwireSsl?: boolean;
@@ -83,14 +87,26 @@ export interface TlsTestBroker {
   confDir: string;
   stompSslPort: number;
   sslPort: number;
+  /** Plain STOMP port (only opened in dual mode with password users). */
+  stompPort: number;
   process: ManagedProcess;
   stop(): Promise<void>;
 }
 
 /** activemq.xml of a TLS-only test broker, made of the security/broker-tls.ts fragments. */
-export function tlsBrokerXml(o: { brokerName: string; stompSslPort: number; sslPort?: number; mode: AuthenticationMode; authorization: AuthorizationEntry[]; groups: string[]; extraBrokerXml?: string }): string {
+export function tlsBrokerXml(o: {
+  brokerName: string;
+  stompSslPort: number;
+  sslPort?: number;
+  stompPort?: number;
+  mode: AuthenticationMode;
+  authorization: AuthorizationEntry[];
+  groups: string[];
+  extraBrokerXml?: string;
+}): string {
   const connectors = [stompSslConnectorXml({ host: '127.0.0.1', port: o.stompSslPort, options: { 'transport.maxFrameSize': 8388608 } })];
   if (o.sslPort !== undefined) connectors.push(openwireSslConnectorXml({ host: '127.0.0.1', port: o.sslPort }));
+  if (o.stompPort !== undefined) connectors.push(`<transportConnector name="stomp" uri="stomp://127.0.0.1:${o.stompPort}"/>`);
   return `<beans xmlns="http://www.springframework.org/schema/beans"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
@@ -122,12 +138,13 @@ export function tlsBrokerXml(o: { brokerName: string; stompSslPort: number; sslP
  * secrets 0600, keystore and truststore 0600) and starts a real ActiveMQ on it.
  */
 export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<TlsTestBroker> {
-  const [stompSslPort, sslPort] = (await freePorts(2)) as [number, number];
+  const [stompSslPort, sslPort, stompPort] = (await freePorts(3)) as [number, number, number];
   const owned = options.dir === undefined ? tempDir('gridmsg-tlsbroker-') : undefined;
   const dir = options.dir ?? owned!.dir;
   const confDir = path.join(dir, 'conf');
   const mode = options.mode ?? 'certificate';
-  const groups = groupsOf(options.users);
+  const passwordUsers = options.passwordUsers ?? [];
+  const groups = groupsOf([...options.users, ...passwordUsers]);
   const b = options.broker;
   writeFileAtomic(
     path.join(confDir, 'activemq.xml'),
@@ -135,6 +152,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
       brokerName: options.brokerName ?? 'tls-test',
       stompSslPort,
       ...(options.openwireSsl ? { sslPort } : {}),
+      ...(mode === 'dual' && passwordUsers.length > 0 ? { stompPort } : {}),
       mode,
       authorization: options.authorization,
       groups: [...groups.keys()],
@@ -144,6 +162,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.loginConfig), loginConfig({ mode }));
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.certificateUsers), certificateUsersProperties(options.users));
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.groups), groupsProperties(groups));
+  if (mode === 'dual') writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.passwordUsers), passwordUsersProperties(passwordUsers), 0o600);
   writeFileAtomic(
     path.join(confDir, BROKER_TLS_FILES.secrets),
     tlsSecretsProperties({ keyStorePassword: readPasswordFile(b.paths.keystorePassword), trustStorePassword: readPasswordFile(b.paths.truststorePassword) }),
@@ -166,6 +185,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
     confDir,
     stompSslPort,
     sslPort,
+    stompPort,
     process: proc,
     async stop() {
       await proc.stop(15_000);

@@ -13,6 +13,7 @@ import {
   groupsOf,
   groupsProperties,
   loginConfig,
+  passwordUsersProperties,
   placeholderBeanXml,
   sslConnectorUri,
   sslContextXml,
@@ -100,4 +101,10 @@ test('authorization entries: one line each, groups de-duplicated, bad group name
   t.regex(xml, /<authorizationEntry topic="ActiveMQ\.Advisory\.&gt;" read="sites,consumers" write="sites,consumers" admin="sites,consumers"\/>/);
   t.regex(xml, /<tempDestinationAuthorizationEntry read="bridges" write="bridges" admin="bridges"\/>/);
   t.throws(() => authorizationPluginXml([{ kind: 'queue', destination: 'q', read: ['a,b'] }]), { message: /invalid group name "a,b"/ });
+});
+
+test('users.properties (dual mode) escapes passwords and refuses empty or multi-line ones', (t) => {
+  t.is(passwordUsersProperties([{ user: 'b', password: 'p\\w', groups: [] }, { user: 'a', password: ' x', groups: [] }]).split('\n').slice(1).join('\n'), 'a=\\ x\nb=p\\\\w\n');
+  t.throws(() => passwordUsersProperties([{ user: 'a', password: '', groups: [] }]), { message: /empty or spans lines/ });
+  t.throws(() => passwordUsersProperties([{ user: 'a', password: 'x\ny', groups: [] }]), { message: /empty or spans lines/ });
 });

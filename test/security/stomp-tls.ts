@@ -3,6 +3,7 @@
  * SUBSCRIBE, SEND with receipts, and MESSAGE, frame by frame, so that what
  * the broker answers (or the TLS alert it sends) is seen unfiltered.
  */
+import net from 'node:net';
 import tls from 'node:tls';
 import { certificateSummary } from '../../security/certificate.js';
 import { describeTlsError } from '../../security/tls-errors.js';
@@ -30,6 +31,11 @@ export class StompTlsError extends Error {
 export interface StompTlsOptions {
   port: number;
   host?: string;
+  /** Plain TCP instead of TLS (dual-mode password port); `ca` is then ignored. */
+  plain?: boolean;
+  /** STOMP login/passcode (password logins). */
+  login?: string;
+  passcode?: string;
   ca: Buffer;
   cert?: Buffer;
   key?: Buffer;
@@ -96,7 +102,7 @@ export function connectStompTls(options: StompTlsOptions): Promise<StompTlsSessi
     const tlsOptions: tls.ConnectionOptions = { host, port: options.port, ca: options.ca, servername: host === '127.0.0.1' ? undefined : host };
     if (options.cert) tlsOptions.cert = options.cert;
     if (options.key) tlsOptions.key = options.key;
-    const socket = tls.connect(tlsOptions);
+    const socket = options.plain ? net.connect({ host, port: options.port }) : tls.connect(tlsOptions);
     let buf = '';
     let connected = false;
     let failure: StompTlsError | undefined;
@@ -125,8 +131,9 @@ export function connectStompTls(options: StompTlsOptions): Promise<StompTlsSessi
 
     const connectTimer = setTimeout(() => fail(new StompTlsError('timeout', `no CONNECTED within ${waitMs} ms`)), waitMs);
 
-    socket.on('secureConnect', () => {
-      socket.write(encodeFrame('CONNECT', { 'accept-version': '1.2', host: 'localhost', 'heart-beat': '0,0' }));
+    socket.on(options.plain ? 'connect' : 'secureConnect', () => {
+      const login = options.login === undefined ? {} : { login: options.login, passcode: options.passcode ?? '' };
+      socket.write(encodeFrame('CONNECT', { 'accept-version': '1.2', host: 'localhost', 'heart-beat': '0,0', ...login }));
     });
     socket.on('data', (d: Buffer) => {
       const parsed = parseFrames(buf + d.toString('utf8'));
@@ -139,7 +146,7 @@ export function connectStompTls(options: StompTlsOptions): Promise<StompTlsSessi
         if (!connected && frame.command === 'CONNECTED') {
           connected = true;
           clearTimeout(connectTimer);
-          const peer = socket.getPeerCertificate();
+          const peer = socket instanceof tls.TLSSocket ? socket.getPeerCertificate() : undefined;
           resolveConnect(session(peer && 'subject' in peer ? JSON.stringify(peer.subject) : ''));
           continue;
         }
