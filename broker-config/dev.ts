@@ -138,10 +138,13 @@ export interface StartedBroker extends DevBroker {
 /**
  * Starts the brokers of the given pairs (all by default): first brokers of
  * each pair in parallel until each accepts a STOMP login, then the second
- * ones until each is alive and waiting for the lock. On failure every broker
- * started here is stopped again.
+ * ones until each is alive and waiting for the lock (`standbys: false`
+ * leaves them out). On failure every broker started here is stopped again.
  */
-export async function startLocalNetwork(net: LocalNetwork, options: StartOptions & { pairs?: string[] }): Promise<StartedBroker[]> {
+export async function startLocalNetwork(
+  net: LocalNetwork,
+  options: StartOptions & { pairs?: string[]; standbys?: boolean },
+): Promise<StartedBroker[]> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const network = net.registry.network.credentials;
   const login = { login: network.username, passcode: net.secrets.get(network.username) ?? '' };
@@ -218,7 +221,7 @@ export async function startLocalNetwork(net: LocalNetwork, options: StartOptions
 
   try {
     const firsts = descriptors.filter((d) => d.pairIndex === 0 || d.partner === undefined);
-    const seconds = descriptors.filter((d) => !firsts.includes(d));
+    const seconds = options.standbys === false ? [] : descriptors.filter((d) => !firsts.includes(d));
     await Promise.all(firsts.map((d) => waitActive(start(d))));
     await Promise.all(seconds.map((d) => waitStandby(start(d))));
   } catch (err) {
