@@ -184,10 +184,10 @@ export function openwireSslConnectorXml(options: SslConnectorOptions): string {
 /**
  * Remote address of an ssl network connector, for `<networkConnector uri=...>`:
  * `static:(ssl://a:1,ssl://b:2)`. Each address is tried as its own bridge.
- * Do not wrap ssl addresses in `failover:` or `masterslave:` with the
- * certificate plugin: the bridge's local connection then carries no peer
- * certificate (see docs/security.md); with the dual plugin it falls back to
- * the networkConnector's userName/password.
+ * With `failover:`/`masterslave:` around ssl addresses the bridge's local
+ * connection carries no peer certificate: the certificate plugin refuses it,
+ * so the connecting broker needs the dual plugin and a networkConnector
+ * userName/password (docs/security.md; both shapes are tested).
  */
 export function sslNetworkUri(endpoints: Array<{ host: string; port: number }>, options: Record<string, string | number | boolean> = {}): string {
   const addresses = endpoints.map((e) => `ssl://${e.host}:${e.port}`).join(',');

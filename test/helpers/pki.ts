@@ -73,6 +73,8 @@ export interface TlsBrokerOptions {
   mode?: AuthenticationMode;
   /** Dual mode: password users, and a plain (non-TLS) STOMP port for them. */
   passwordUsers?: PasswordUser[];
+  /** Further secrets for tls-secrets.properties, referred to as `${key}` in extraBrokerXml. */
+  extraSecrets?: Record<string, string>;
   brokerName?: string;
   /** Also open an OpenWire ssl connector (for network connectors of other brokers). */
   openwireSsl?: boolean;
@@ -165,7 +167,11 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
   if (mode === 'dual') writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.passwordUsers), passwordUsersProperties(passwordUsers), 0o600);
   writeFileAtomic(
     path.join(confDir, BROKER_TLS_FILES.secrets),
-    tlsSecretsProperties({ keyStorePassword: readPasswordFile(b.paths.keystorePassword), trustStorePassword: readPasswordFile(b.paths.truststorePassword) }),
+    tlsSecretsProperties({
+      keyStorePassword: readPasswordFile(b.paths.keystorePassword),
+      trustStorePassword: readPasswordFile(b.paths.truststorePassword),
+      ...(options.extraSecrets === undefined ? {} : { extra: options.extraSecrets }),
+    }),
     0o600,
   );
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.keyStore), fs.readFileSync(b.paths.keystore), 0o600);
