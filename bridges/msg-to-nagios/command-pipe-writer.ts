@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from '../../core/logger.js';
 import { commandLine, NAGIOS_OUTPUT_LIMIT, packChunks, PIPE_BUF } from './external-command.js';
-import { abortError, journalAccepted, sleep, StatusTracker, type NagiosWriter, type WriterStatus } from './nagios-writer.js';
+import { abortError, prepareAccepted, sleep, StatusTracker, type NagiosWriter, type WriterStatus } from './nagios-writer.js';
 import type { StateJournal } from './state-journal.js';
 import type { PreparedResult } from './types.js';
 
@@ -62,8 +62,10 @@ export class CommandPipeWriter implements NagiosWriter {
       if (cl.truncated) this.truncated++;
       return { line: cl.line, item };
     });
+    const { journal } = this.options;
     for (const chunk of packChunks(lines, PIPE_BUF)) {
-      await this.writeChunk(chunk.data, signal, () => journalAccepted(this.options.journal, chunk.items));
+      const record = prepareAccepted(journal, chunk.items);
+      await this.writeChunk(chunk.data, signal, () => journal.appendPrepared(record));
       this.linesWritten += chunk.items.length;
     }
   }
@@ -120,7 +122,11 @@ export class CommandPipeWriter implements NagiosWriter {
         this.tracker.set('waiting', code === 'EPIPE' ? `command pipe ${this.options.path} was replaced (Nagios restarted)` : `cannot write to command pipe ${this.options.path}: ${(err as Error).message}`);
         continue;
       }
-      if (written !== data.length) {
+      // Record it at once: nothing but this call between the two write(2)s
+      // (the journal record is serialized in advance), so a kill -9 can fall
+      // between them only for a few microseconds.
+      if (written === data.length) accepted();
+      else {
         // Cannot happen for a FIFO and at most PIPE_BUF bytes; finish the write rather than lose lines.
         this.options.logger.error('short write to the Nagios command pipe', { path: this.options.path, written, size: data.length });
         let off = written;
@@ -132,8 +138,8 @@ export class CommandPipeWriter implements NagiosWriter {
             await new Promise((r) => setTimeout(r, 1));
           }
         }
+        accepted();
       }
-      accepted();
       this.writes++;
       this.tracker.set('ready');
       return;

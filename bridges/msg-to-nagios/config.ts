@@ -202,8 +202,9 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     return f.fail(['consumer'], `cannot load the consumer client config ${consumerFile}: ${(err as Error).message}`);
   }
 
-  f.map(['nagios'], ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'objectCache', 'lockFile', 'illegalObjectNameChars', 'maxOutputBytes', 'resultsPerFile']);
-  const mode = f.choice(['nagios', 'mode'], ['pipe', 'spool'] as const, 'pipe');
+  f.map(['nagios'], ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'objectCache', 'lockFile', 'illegalObjectNameChars', 'maxOutputBytes', 'resultsPerFile'], ['mode']);
+  // No default: spool mode is exactly-once across crashes, pipe mode is the classic path (see docs).
+  const mode = f.choice(['nagios', 'mode'], ['pipe', 'spool'] as const, 'spool');
   const nagios: NagiosSettings = {
     mode,
     longOutput: f.choice(['nagios', 'longOutput'], ['spool', 'truncate'] as const, f.has(['nagios', 'checkResultPath']) ? 'spool' : 'truncate'),

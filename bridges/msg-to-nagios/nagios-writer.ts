@@ -1,5 +1,5 @@
 import { doneEntries } from './delivery-state.js';
-import type { NewestEntry, StateJournal } from './state-journal.js';
+import type { NewestEntry, PreparedRecord, StateJournal } from './state-journal.js';
 import { objectKey, type PreparedResult } from './types.js';
 
 /**
@@ -41,10 +41,10 @@ export function acceptedEntries(items: readonly PreparedResult[]): { done: Retur
   return { done: doneEntries(items.map((r) => r.ref)), newest: [...newest] };
 }
 
-/** Records accepted results in the journal (the pipe writer calls this right after each write). */
-export function journalAccepted(journal: StateJournal, items: readonly PreparedResult[]): void {
+/** The journal record for results about to be written, serialized in advance. */
+export function prepareAccepted(journal: StateJournal, items: readonly PreparedResult[]): PreparedRecord {
   const { done, newest } = acceptedEntries(items);
-  journal.appendDone(done, newest);
+  return journal.prepareDone(done, newest);
 }
 
 /** Resolves after `ms`, or rejects at once when `signal` aborts. */

@@ -20,6 +20,13 @@ import { DeliveryState, type DeliverySnapshot, type DeliveryStateLimits, type Do
 
 export type NewestEntry = [objectKey: string, timestamp: number];
 
+/** A done record serialized in advance (see StateJournal.prepareDone). */
+export interface PreparedRecord {
+  buf: Buffer;
+  done: DoneEntry[];
+  newest: NewestEntry[];
+}
+
 interface JournalLine {
   d?: DoneEntry[];
   n?: NewestEntry[];
@@ -132,9 +139,21 @@ export class StateJournal {
 
   /** Records done results and their newest times (one write, no fsync). */
   appendDone(done: DoneEntry[], newest: NewestEntry[]): void {
-    for (const e of done) this.state.applyDone(e);
-    for (const [k, ts] of newest) this.state.applyNewest(k, ts);
-    this.append({ d: done, n: newest });
+    this.appendPrepared(this.prepareDone(done, newest));
+  }
+
+  /**
+   * Serializes a done record ahead of time, so that recording it right after
+   * the Nagios write it describes is a single write(2) with nothing before it.
+   */
+  prepareDone(done: DoneEntry[], newest: NewestEntry[]): PreparedRecord {
+    return { buf: Buffer.from(JSON.stringify({ d: done, n: newest } satisfies JournalLine) + '\n'), done, newest };
+  }
+
+  appendPrepared(record: PreparedRecord): void {
+    this.write(record.buf);
+    for (const e of record.done) this.state.applyDone(e);
+    for (const [k, ts] of record.newest) this.state.applyNewest(k, ts);
   }
 
   /** Spool mode: before a file is released to Nagios. Applied to the state only at commit. */
@@ -208,7 +227,10 @@ export class StateJournal {
   }
 
   private append(line: JournalLine): void {
-    const buf = Buffer.from(JSON.stringify(line) + '\n');
+    this.write(Buffer.from(JSON.stringify(line) + '\n'));
+  }
+
+  private write(buf: Buffer): void {
     // One write(2) on an O_APPEND file: the record is whole in the page cache or absent.
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off);

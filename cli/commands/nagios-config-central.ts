@@ -22,7 +22,7 @@ function builder(y: Argv<GlobalOptions>) {
     .option('config', { type: 'string', describe: 'consumer client config (consumers/NAME.yaml from broker-config generate) instead of --registry' })
     .option('consumer-file', { type: 'string', describe: 'path of the consumer client config, as the printed bridge config names it (default consumers/NAME.yaml)' })
     .option('part', { choices: SNIPPET_PARTS, array: true, describe: 'print only these parts (default all)' })
-    .option('mode', { choices: ['pipe', 'spool'] as const, default: 'pipe' as const, describe: 'how the bridge hands results to Nagios' })
+    .option('mode', { choices: ['pipe', 'spool'] as const, default: 'spool' as const, describe: 'how the bridge hands results to Nagios: spool (check-result files, exactly once across crashes) or pipe (command file)' })
     .option('command-file', { type: 'string', default: DEBIAN_DEFAULTS.commandFile, describe: 'Nagios command_file' })
     .option('check-result-path', { type: 'string', default: DEBIAN_DEFAULTS.checkResultPath, describe: 'Nagios check_result_path' })
     .option('object-cache', { type: 'string', default: DEBIAN_DEFAULTS.objectCache, describe: 'Nagios object_cache_file' })
