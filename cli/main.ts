@@ -9,6 +9,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** Bad command-line usage, reported by yargs' validation. */
+class UsageError extends Error {}
+
 interface RunState {
   exitCode: number;
 }
@@ -79,15 +82,18 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`gridmsg: ${msg}\nRun with --help for usage.\n`);
-      state.exitCode = EXIT_USAGE;
+      // Throwing stops yargs: a command whose arguments failed validation never runs.
+      throw err ?? new UsageError(msg);
     }) as unknown as Argv<GlobalOptions>;
   for (const cmd of commands) parser = register(parser, cmd, state, ctxOf);
 
   try {
     await parser.parseAsync();
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`gridmsg: ${err.message}\nRun with --help for usage.\n`);
+      return EXIT_USAGE;
+    }
     process.stderr.write(`gridmsg: ${describeError(err)}\n`);
     state.exitCode = err instanceof GridmsgError && err.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE;
   } finally {
