@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { defineCommand, type CommandContext, type GlobalOptions } from '../command.js';
+import { ConfigError } from '../../core/errors.js';
 import {
   buildNetwork,
   checkRegistryFile,
@@ -64,6 +65,10 @@ const showCommand = defineCommand<Built<typeof showBuilder>>({
   describe: 'print the network: pairs, brokers, links, which sites attach where',
   builder: showBuilder,
   async run(args, ctx) {
+    // yargs reports a bad --format but still calls the handler: refuse it here too.
+    if (!(FORMATS as readonly string[]).includes(args.format)) {
+      throw new ConfigError(`unknown --format "${String(args.format)}" (choose ${FORMATS.join(', ')})`);
+    }
     const registry = loadRegistryForCommand(args.file, ctx);
     if (!registry) return 1;
     ctx.stdout.write(renderNetwork(registry, buildNetwork(registry), args.format));
