@@ -29,11 +29,19 @@ function body(i: number): string {
   ].join('\n');
 }
 
-async function gridmsgRun(port: number, destination: string, count: number): Promise<{ seconds: number; peakRssMb: number }> {
+interface RunResult {
+  seconds: number;
+  peakRssMb: number;
+  /** Client CPU time (user + system), seconds. */
+  cpuSeconds: number;
+}
+
+async function gridmsgRun(port: number, destination: string, count: number): Promise<RunResult> {
   const publisher = createPublisher({ brokers: [{ name: 'bench', host: '127.0.0.1', port }], destination, receiptWindow: WINDOW });
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const started = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let failed: unknown;
   let done = 0;
   let allDone!: () => void;
@@ -52,10 +60,11 @@ async function gridmsgRun(port: number, destination: string, count: number): Pro
   }
   await finished;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   await publisher.close();
   if (failed) throw failed;
-  return { seconds, peakRssMb: peak / 1024 / 1024 };
+  return { seconds, peakRssMb: peak / 1024 / 1024, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 const PYTHON = String.raw`
@@ -80,16 +89,18 @@ listener = Listener()
 conn.set_listener('', listener)
 conn.connect(wait=True)
 start = time.monotonic()
+cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 for i in range(count):
     listener.slots.acquire()
     conn.send(dest, template % (i % 500, i % 500), headers={'persistent': 'true', 'receipt': 'r%d' % i, 'gridmsg-idempotency-key': 'bench-%d' % i})
 listener.done.wait()
 elapsed = time.monotonic() - start
+cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
 conn.disconnect()
-print('%f %f' % (elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0))
+print('%f %f %f' % (elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, cpu))
 `;
 
-function stompPyRun(port: number, destination: string, count: number): Promise<{ seconds: number; peakRssMb: number }> {
+function stompPyRun(port: number, destination: string, count: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/python3', ['-c', PYTHON, String(port), destination, String(count), String(WINDOW)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -99,32 +110,37 @@ function stompPyRun(port: number, destination: string, count: number): Promise<{
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`stomp.py exited ${code}: ${err}`));
-      const [seconds, rss] = out.trim().split(' ').map(Number);
-      resolve({ seconds: seconds!, peakRssMb: rss! });
+      const [seconds, rss, cpu] = out.trim().split(' ').map(Number);
+      resolve({ seconds: seconds!, peakRssMb: rss!, cpuSeconds: cpu! });
     });
   });
 }
 
 const fmt = (n: number): string => n.toFixed(0).padStart(7);
 
-async function main(): Promise<void> {
-  process.stderr.write(`starting a broker; ${COUNT} persistent messages with receipts each, window ${WINDOW}\n`);
+/** A fresh broker per client, warmed up first, so neither run inherits the other's store. */
+async function onFreshBroker(run: (port: number, destination: string, count: number) => Promise<RunResult>): Promise<RunResult> {
   const broker = await startTestBroker({ heapMb: 512 });
   try {
-    // Warm the broker's JIT and store once, for both clients alike.
-    await gridmsgRun(broker.stompPort, '/queue/bench.warmup', WARMUP);
-    await stompPyRun(broker.stompPort, '/queue/bench.warmup', WARMUP);
-    const py = await stompPyRun(broker.stompPort, '/queue/bench.stomppy', COUNT);
-    const gm = await gridmsgRun(broker.stompPort, '/queue/bench.gridmsg', COUNT);
-    const gmRate = COUNT / gm.seconds;
-    const pyRate = COUNT / py.seconds;
-    console.log(`client      msg/s   seconds  peak RSS MB`);
-    console.log(`gridmsg   ${fmt(gmRate)}   ${gm.seconds.toFixed(1).padStart(7)}  ${gm.peakRssMb.toFixed(0).padStart(10)}`);
-    console.log(`stomp.py  ${fmt(pyRate)}   ${py.seconds.toFixed(1).padStart(7)}  ${py.peakRssMb.toFixed(0).padStart(10)}`);
-    console.log(`ratio gridmsg/stomp.py: ${(gmRate / pyRate).toFixed(2)}`);
+    await run(broker.stompPort, '/queue/bench.warmup', WARMUP);
+    return await run(broker.stompPort, '/queue/bench', COUNT);
   } finally {
     await broker.stop();
   }
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`${COUNT} persistent messages with receipts, window ${WINDOW}, a fresh local broker per client\n`);
+  const gm = await onFreshBroker(gridmsgRun);
+  const py = await onFreshBroker(stompPyRun);
+  const gmRate = COUNT / gm.seconds;
+  const pyRate = COUNT / py.seconds;
+  const row = (name: string, r: RunResult, rate: number): string =>
+    `${name.padEnd(9)} ${fmt(rate)}   ${r.seconds.toFixed(1).padStart(7)}  ${((r.cpuSeconds * 1e6) / COUNT).toFixed(0).padStart(10)}  ${r.peakRssMb.toFixed(0).padStart(11)}`;
+  console.log(`client      msg/s   seconds  CPU us/msg  peak RSS MB`);
+  console.log(row('gridmsg', gm, gmRate));
+  console.log(row('stomp.py', py, pyRate));
+  console.log(`ratio gridmsg/stomp.py: ${(gmRate / pyRate).toFixed(2)} (rate), ${(py.cpuSeconds / gm.cpuSeconds).toFixed(2)} (stomp.py CPU / gridmsg CPU)`);
 }
 
 main().catch((err: unknown) => {
