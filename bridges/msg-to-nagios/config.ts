@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { loadClientConfig } from '../../clients/config-loader.js';
 import type { ConsumerClientConfig } from '../../clients/client-config.js';
 import { ConfigError } from '../../core/errors.js';
@@ -85,11 +85,21 @@ class Fields {
   fail(p: Path, message: string): never {
     let at = p;
     let node = this.doc.getIn(at, true) as Node | undefined;
-    while ((node === undefined || !node.range) && at.length > 0) {
+    let offset = node?.range?.[0];
+    // A missing field: point at the key of the nearest mapping that exists.
+    while (offset === undefined && at.length > 0) {
       at = at.slice(0, -1);
       node = (at.length === 0 ? this.doc.contents : this.doc.getIn(at, true)) as Node | undefined;
+      if (node?.range === undefined || node.range === null) continue;
+      offset = node.range[0];
+      const parent = at.length === 0 ? undefined : ((at.length === 1 ? this.doc.contents : this.doc.getIn(at.slice(0, -1), true)) as Node | undefined);
+      if (parent !== undefined && isMap(parent)) {
+        const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === at[at.length - 1]);
+        const keyRange = pair !== undefined && isScalar(pair.key) ? pair.key.range : undefined;
+        if (keyRange) offset = keyRange[0];
+      }
     }
-    const pos = this.lines.linePos(node?.range?.[0] ?? 0);
+    const pos = this.lines.linePos(offset ?? 0);
     throw new ConfigError(message, { file: this.file, line: pos.line, column: pos.col, ...(p.length > 0 ? { path: pathText(p) } : {}) });
   }
 
@@ -185,8 +195,8 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
-    throw new ConfigError(`YAML syntax error: ${first.message.split('\n')[0]}`, { file, ...(pos ? { line: pos.line, column: pos.col } : {}) });
+    const pos = first.linePos?.[0] ?? lines.linePos(first.pos[0]);
+    throw new ConfigError(`YAML syntax error: ${first.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
   }
   const f: Fields = new Fields(file, doc, lines);
   if (!isMap(doc.contents)) f.fail([], 'the msg-to-nagios configuration must be a mapping');

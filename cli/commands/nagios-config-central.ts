@@ -28,13 +28,7 @@ function builder(y: Argv<GlobalOptions>) {
     .option('object-cache', { type: 'string', default: DEBIAN_DEFAULTS.objectCache, describe: 'Nagios object_cache_file' })
     .option('lock-file', { type: 'string', default: DEBIAN_DEFAULTS.lockFile, describe: 'Nagios lock_file' })
     .option('state-dir', { type: 'string', default: DEBIAN_DEFAULTS.stateDir, describe: 'bridge state directory' })
-    .option('freshness', { type: 'number', default: 0, describe: 'seconds without a result before a service goes UNKNOWN (0: off)' })
-    .check((a) => {
-      if (a.config === undefined && (a.registry === undefined || a.consumer === undefined)) throw new Error('give --registry FILE --consumer NAME, or --config CONSUMER.yaml');
-      if (a.config !== undefined && a.registry !== undefined) throw new Error('give --registry or --config, not both');
-      if (!Number.isInteger(a.freshness) || a.freshness < 0) throw new Error('--freshness must be a whole number of seconds >= 0');
-      return true;
-    });
+    .option('freshness', { type: 'number', default: 0, describe: 'seconds without a result before a service goes UNKNOWN (0: off)' });
 }
 
 type Args = ReturnType<typeof builder> extends Argv<infer A> ? A : never;
@@ -60,6 +54,11 @@ export const nagiosConfigCentralCommand = defineCommand<Args>({
   describe: 'print the Nagios snippets and bridge config for a central msg-to-nagios bridge',
   builder,
   async run(args, ctx) {
+    if (args.config === undefined && (args.registry === undefined || args.consumer === undefined)) {
+      throw new ConfigError('give --registry FILE --consumer NAME, or --config CONSUMER.yaml', { path: '--registry' });
+    }
+    if (args.config !== undefined && args.registry !== undefined) throw new ConfigError('give --registry or --config, not both', { path: '--config' });
+    if (!Number.isInteger(args.freshness) || args.freshness < 0) throw new ConfigError('must be a whole number of seconds >= 0', { path: '--freshness' });
     const consumer = args.config !== undefined ? consumerFromFile(args.config) : consumerFromRegistry(args.registry!, args.consumer!);
     const consumerFile = args['consumer-file'] ?? (args.config !== undefined ? path.resolve(args.config) : path.join('consumers', `${consumer.consumer}.yaml`));
     const parts: readonly SnippetPart[] = args.part ?? SNIPPET_PARTS;
