@@ -1,6 +1,7 @@
 /**
  * A hand-rolled progress bar for long sends and receives, drawn on a TTY
  * stream only (never in pipes or logs), redrawn at most every 100 ms.
+ * `enabled: false` turns it off (e.g. when messages are printed on the same terminal).
  */
 export class Progress {
   private done = 0;
@@ -12,8 +13,9 @@ export class Progress {
     private readonly stream: NodeJS.WritableStream,
     private readonly total: number | undefined,
     private readonly label: string,
+    enabled = true,
   ) {
-    this.enabled = (stream as NodeJS.WriteStream).isTTY === true;
+    this.enabled = enabled && (stream as NodeJS.WriteStream).isTTY === true;
   }
 
   tick(n = 1): void {

@@ -94,23 +94,28 @@ async function readInput(file: string | undefined): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The messages to send: N copies of the body, or one per non-empty line (pure). */
+/** The messages to send, lazily (flat memory for a large --count): N copies of the body, or one per non-empty line. */
 export function plannedMessages(
   body: Buffer,
   plan: { lines: boolean; count: number; key: string | undefined },
   headers: Record<string, string>,
   destination: string,
-): OutgoingMessage[] {
+): { total: number; messages: Iterable<OutgoingMessage> } {
   const prefix = plan.key ?? randomUUID();
   if (plan.lines) {
-    return body
+    const lines = body
       .toString('utf8')
       .split(/\r?\n/)
-      .filter((line) => line !== '')
-      .map((line, n) => ({ destination, body: line, headers, idempotencyKey: `${prefix}-${n}` }));
+      .filter((line) => line !== '');
+    return { total: lines.length, messages: lines.map((line, n) => ({ destination, body: line, headers, idempotencyKey: `${prefix}-${n}` })) };
   }
-  if (plan.count === 1 && plan.key !== undefined) return [{ destination, body, headers, idempotencyKey: plan.key }];
-  return Array.from({ length: plan.count }, (_, i) => ({ destination, body, headers, idempotencyKey: `${prefix}-${i}` }));
+  if (plan.count === 1 && plan.key !== undefined) return { total: 1, messages: [{ destination, body, headers, idempotencyKey: plan.key }] };
+  return {
+    total: plan.count,
+    messages: (function* () {
+      for (let i = 0; i < plan.count; i++) yield { destination, body, headers, idempotencyKey: `${prefix}-${i}` };
+    })(),
+  };
 }
 
 async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
@@ -118,8 +123,9 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
   const destination = args.destination ?? (config?.kind === 'site' ? config.destination : undefined);
   if (destination === undefined) throw new ConfigError('no destination: give --destination (or a site --config)', { path: '--destination' });
   const headers = parseHeaderArgs(args.header ?? []);
-  const list = plannedMessages(await readInput(args.file), { lines: args.lines, count: args.count, key: args['idempotency-key'] }, headers, destination);
-  if (list.length === 0) throw new ConfigError('nothing to send (no non-empty input line)', { path: '--lines' });
+  const plan = plannedMessages(await readInput(args.file), { lines: args.lines, count: args.count, key: args['idempotency-key'] }, headers, destination);
+  const total = plan.total;
+  if (total === 0) throw new ConfigError('nothing to send (no non-empty input line)', { path: '--lines' });
 
   const publisher = createPublisher({
     ...options,
@@ -128,7 +134,7 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
     receiptWindow: args.window,
     receiptTimeoutMs: args['receipt-timeout'],
   });
-  const progress = new Progress(ctx.stderr, list.length, 'sent');
+  const progress = new Progress(ctx.stderr, total, 'sent');
   let receipted = 0;
   let firstError: unknown;
   let stopResolve!: () => void;
@@ -142,7 +148,7 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
   const timer = args.timeout === undefined ? undefined : setTimeout(abort, args.timeout * 1000);
 
   const pending: Promise<void>[] = [];
-  for (const m of list) {
+  for (const m of plan.messages) {
     if (stop || firstError instanceof AuthenticationError) break;
     if ((await Promise.race([publisher.ready().catch(() => undefined), stopped])) === 'stopped') break;
     pending.push(
@@ -162,7 +168,7 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
   ctx.signal.removeEventListener('abort', abort);
   progress.finish();
 
-  const ok = receipted === list.length;
+  const ok = receipted === total;
   const error = firstError;
   const connected = publisher.state === 'connected';
   await publisher.close({ abandon: !ok });
@@ -176,7 +182,7 @@ async function send(args: SendArgs, ctx: CommandContext): Promise<number> {
   if (error === undefined && !connected) {
     why += ` (no broker reachable: ${stats.brokers.map((b) => `${b.broker}: ${b.lastError ?? 'not tried'}`).join('; ')})`;
   }
-  ctx.stderr.write(`gridmsg: ${receipted} of ${list.length} messages receipted: ${why}\n`);
+  ctx.stderr.write(`gridmsg: ${receipted} of ${total} messages receipted: ${why}\n`);
   return error instanceof AuthenticationError ? EXIT_AUTH : 1;
 }
 

@@ -82,7 +82,8 @@ async function subscribe(args: SubscribeArgs, ctx: CommandContext): Promise<numb
   }
 
   const consumer = createConsumer({ ...options, logger: ctx.logger });
-  const progress = new Progress(ctx.stderr, args.count, 'received');
+  // No bar when the messages themselves are printed on the terminal.
+  const progress = new Progress(ctx.stderr, args.count, 'received', file !== undefined || (ctx.stdout as NodeJS.WriteStream).isTTY !== true);
   let received = 0;
   let finish!: (why: 'count' | 'stopped' | Error) => void;
   const finished = new Promise<'count' | 'stopped' | Error>((resolve) => (finish = resolve));

@@ -3,12 +3,13 @@
  * CLI), against one real ActiveMQ that requires a password.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../core/ports.js';
 import { plannedMessages } from '../../cli/commands/send.js';
 import { Progress } from '../../clients/index.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { plainBrokerXml, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -138,15 +139,34 @@ test('bad input: config errors name file and line (exit 2); usage errors exit 2'
 
 test('plannedMessages: copies with distinct keys, or one per line', (t) => {
   const body = Buffer.from('a\n\nb\r\nc');
-  t.deepEqual(plannedMessages(body, { lines: true, count: 1, key: 'k' }, {}, '/queue/q').map((m) => [m.body, m.idempotencyKey]), [
+  const list = (...a: Parameters<typeof plannedMessages>) => [...plannedMessages(...a).messages];
+  t.is(plannedMessages(body, { lines: true, count: 1, key: 'k' }, {}, '/queue/q').total, 3);
+  t.is(plannedMessages(body, { lines: false, count: 1_000_000, key: 'k' }, {}, '/queue/q').total, 1_000_000);
+  t.deepEqual(list(body, { lines: true, count: 1, key: 'k' }, {}, '/queue/q').map((m) => [m.body, m.idempotencyKey]), [
     ['a', 'k-0'],
     ['b', 'k-1'],
     ['c', 'k-2'],
   ]);
-  t.deepEqual(plannedMessages(body, { lines: false, count: 3, key: 'k' }, {}, '/queue/q').map((m) => m.idempotencyKey), ['k-0', 'k-1', 'k-2']);
-  t.deepEqual(plannedMessages(body, { lines: false, count: 1, key: 'only' }, {}, '/queue/q').map((m) => m.idempotencyKey), ['only']);
-  const random = plannedMessages(body, { lines: false, count: 2, key: undefined }, {}, '/queue/q').map((m) => m.idempotencyKey);
+  t.deepEqual(list(body, { lines: false, count: 3, key: 'k' }, {}, '/queue/q').map((m) => m.idempotencyKey), ['k-0', 'k-1', 'k-2']);
+  t.deepEqual(list(body, { lines: false, count: 1, key: 'only' }, {}, '/queue/q').map((m) => m.idempotencyKey), ['only']);
+  const random = list(body, { lines: false, count: 2, key: undefined }, {}, '/queue/q').map((m) => m.idempotencyKey);
   t.not(random[0], random[1]);
+});
+
+test.serial('on a terminal (script(1) gives the CLI a pty), send draws a progress bar on stderr', async (t) => {
+  const body = path.join(work.dir, 'tty-body');
+  fs.writeFileSync(body, 'x');
+  const cmd = [process.execPath, CLI, 'send', ...auth(), '--destination', '/queue/cli.tty', '--count', '300', '--file', body].map((a) => `'${a}'`).join(' ');
+  const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
+  t.is(r.code, 0, r.out);
+  t.regex(r.out, /\rsent \[#{30}\] 300\/300 100% \(\d+ msg\/s\)/);
 });
 
 test('progress bar text', (t) => {
