@@ -1,7 +1,13 @@
 import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'yaml';
+import { toYaml } from '../../broker-config/yaml-emit.js';
 import {
+  consumerClientConfigs,
   escapeProperty,
+  renderClientConfig,
+  siteClientConfigs,
   generateBrokerNetwork,
   planNetwork,
   resolveSecrets,
@@ -167,4 +173,15 @@ test('property file escaping keeps any password intact', (t) => {
   t.is(escapeProperty('plain-Pass_1'), 'plain-Pass_1');
   t.is(escapeProperty(' lead\\back=:#!'), '\\ lead\\\\back=:#!');
   t.is(escapeProperty('é€'), '\\u00e9\\u20ac');
+});
+
+test('client configuration YAML reads back as exactly the configuration objects', (t) => {
+  const local = parseRegistry(
+    fs.readFileSync(EXAMPLE, 'utf8').replaceAll('msg1.south.grid-msg.example.org', '10.0.0.1'),
+    EXAMPLE,
+    path.dirname(EXAMPLE),
+  );
+  const configs = [...siteClientConfigs(local), ...consumerClientConfigs(local)];
+  for (const c of configs) t.deepEqual(parse(renderClientConfig(c)), JSON.parse(JSON.stringify(c)));
+  t.deepEqual(toYaml({ s: 'true', port: '61613', e: '', q: 'a: b', l: [], n: 1 }), 's: "true"\nport: "61613"\ne: ""\nq: "a: b"\nl: []\n"n": 1\n');
 });
