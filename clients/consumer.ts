@@ -13,7 +13,7 @@
  *   messages, waits for running handlers (acking their messages) and
  *   disconnects: anything unhandled is redelivered by the broker.
  */
-import { GridmsgError, describeError } from '../core/errors.js';
+import { describeError } from '../core/errors.js';
 import {
   ERROR_HEADER,
   IDEMPOTENCY_HEADER,
@@ -26,7 +26,7 @@ import {
   type SubscribeOptions,
 } from './api.js';
 import { Connection, resolveConnectionOptions } from './connection.js';
-import { ClosedError, LeaveUnacked, UsageError } from './errors.js';
+import { BrokerError, ClosedError, LeaveUnacked, UsageError } from './errors.js';
 import { ReceiptPipeline } from './receipt-pipeline.js';
 import type { Session } from './session.js';
 import { header, headerRecord, type StompFrame } from './stomp-frame.js';
@@ -188,7 +188,7 @@ class GridmsgConsumer implements Consumer {
           this.settleReady(sub);
         },
         onError: (err) => {
-          const withDest = new GridmsgError(err.code, 'the broker refused the subscription', { ...err.context, destination: sub.destination });
+          const withDest = new BrokerError('the broker refused the subscription', { ...err.context, destination: sub.destination });
           log.error(withDest.message, { broker: session.broker, destination: sub.destination, brokerSaid: err.context.brokerMessage ?? '' });
           this.subs.delete(sub.id);
           this.settleReady(sub, withDest);

@@ -63,6 +63,15 @@ test.serial('a SEND the broker does not authorize rejects with BrokerError namin
   await publisher.close({ abandon: true });
 });
 
+test.serial('a SUBSCRIBE the broker does not authorize rejects subscribe() with the broker text', async (t) => {
+  const consumer = createConsumer({ brokers: endpoint(identityTls(site)) });
+  const err = await t.throwsAsync(consumer.subscribe({ destination: '/queue/tls.private' }, async () => {}), { instanceOf: BrokerError });
+  t.log(err!.describe());
+  t.regex(err!.context.brokerMessage ?? '', /not authorized to read/i);
+  t.is(err!.context.destination, '/queue/tls.private');
+  await consumer.close();
+});
+
 const refusals: Array<[string, () => TlsSettings, string, RegExp]> = [
   ['broker certificate from a CA not in caFile', () => ({ ...identityTls(site), caFile: otherPki.caFile }), 'BROKER_CERT_UNTRUSTED', /not in caFile/],
   ['server name mismatch', () => ({ ...identityTls(site), serverName: 'not-the-broker.example.org' }), 'BROKER_NAME_MISMATCH', /does not name the host/],
