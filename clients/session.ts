@@ -230,28 +230,41 @@ export class Session {
     }
   }
 
+  /**
+   * Runs an engine call; if the engine has no connection any more (it throws),
+   * the session is over: it ends now and its owners requeue what was pending.
+   */
+  private engine(what: string, fn: () => void): void {
+    if (!this.alive) return;
+    try {
+      fn();
+    } catch (err) {
+      this.kill(new ConnectionError(`connection unusable during ${what}: ${(err as Error).message}`, { broker: this.broker }));
+    }
+  }
+
   /** SEND with a receipt. Headers are escaped by the engine (STOMP 1.2). */
   send(destination: string, headers: Record<string, string>, body: Uint8Array, receiptId: string, watcher: ReceiptWatcher): void {
     this.receipts.set(receiptId, watcher);
-    this.client.publish({ destination, headers: { ...headers, receipt: receiptId }, binaryBody: body });
+    this.engine('SEND', () => this.client.publish({ destination, headers: { ...headers, receipt: receiptId }, binaryBody: body }));
   }
 
   subscribe(id: string, destination: string, headers: Record<string, string>, receiptId: string, watcher: ReceiptWatcher): void {
     this.receipts.set(receiptId, watcher);
-    this.client.subscribe(destination, () => {}, { ...headers, id, receipt: receiptId });
+    this.engine('SUBSCRIBE', () => this.client.subscribe(destination, () => {}, { ...headers, id, receipt: receiptId }));
   }
 
   unsubscribe(id: string): void {
-    if (this.alive) this.client.unsubscribe(id);
+    this.engine('UNSUBSCRIBE', () => this.client.unsubscribe(id));
   }
 
   /** ACK by the MESSAGE frame's `ack` header (STOMP 1.2). No-op once the session is gone. */
   ack(ackId: string, subscription: string): void {
-    if (this.alive) this.client.ack(ackId, subscription);
+    this.engine('ACK', () => this.client.ack(ackId, subscription));
   }
 
   nack(ackId: string, subscription: string): void {
-    if (this.alive) this.client.nack(ackId, subscription);
+    this.engine('NACK', () => this.client.nack(ackId, subscription));
   }
 
   /** Ends the session now (dead connection, receipt timeout, protocol error). */

@@ -3,8 +3,6 @@
  * STOMP 1.2 header escaping and binary bodies end to end.
  */
 import test from 'ava';
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { freePort } from '../../core/ports.js';
 import {
   AuthenticationError,
@@ -14,18 +12,7 @@ import {
   type ReceivedMessage,
 } from '../../clients/index.js';
 import { plainBrokerXml, startTestBroker } from '../helpers/broker.js';
-
-/** A logger that keeps its lines, to check what an operator would see. */
-function capturingLogger(): { logger: winston.Logger; lines: Array<{ level: string; message: string }> } {
-  const lines: Array<{ level: string; message: string }> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()) as { level: string; message: string });
-      cb();
-    },
-  });
-  return { logger: winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] }), lines };
-}
+import { capturingLogger } from './capture-logger.js';
 
 function authBrokerXml(): string {
   return plainBrokerXml('auth').replace(

@@ -9,6 +9,7 @@
 import test from 'ava';
 import { createConsumer, createPublisher, type ConnectionState } from '../../clients/index.js';
 import { startBrokerPair } from '../helpers/broker-pair.js';
+import { capturingLogger } from './capture-logger.js';
 
 const TOTAL = 20_000;
 const KILL_AT = 7_000;
@@ -37,7 +38,8 @@ test('20,000 messages survive kill -9 of the active broker of a pair', async (t)
     if (byKey.size === TOTAL) allSeen();
   });
 
-  const publisher = createPublisher({ brokers: pair.endpoints, destination, receiptWindow: WINDOW, ...reconnect });
+  const { logger, lines } = capturingLogger();
+  const publisher = createPublisher({ brokers: pair.endpoints, destination, receiptWindow: WINDOW, logger, ...reconnect });
   const publisherStates: ConnectionState[] = [];
   publisher.on('state', (s, broker) => publisherStates.push(`${s}${broker ? ` ${broker}` : ''}` as ConnectionState));
   const receipted = new Set<number>();
@@ -78,5 +80,10 @@ test('20,000 messages survive kill -9 of the active broker of a pair', async (t)
   t.is(stats.brokers[0]!.connects, 1);
   t.is(stats.brokers[1]!.connects, 1);
   t.true(stats.brokers[1]!.messages > 0, 'the partner took over the stream');
+  // The standby refusing connections until it took over is normal: debug lines, no error storm.
+  const refusals = lines.filter((l) => l.message === 'broker not available');
+  t.true(refusals.length > 0 && refusals.every((l) => l.level === 'debug'));
+  t.deepEqual(lines.filter((l) => l.level === 'error'), []);
+  t.true(lines.filter((l) => l.level === 'warn').length <= 2, JSON.stringify(lines.filter((l) => l.level === 'warn')));
   t.true(publisherStates.includes('reconnecting pair-a (127.0.0.1:' + pair.a.stompPort + ')' as ConnectionState));
 });
