@@ -13,6 +13,7 @@ import type { GridmsgError } from '../core/errors.js';
 import { IDEMPOTENCY_HEADER, type OutgoingMessage, type PublisherStats } from './api.js';
 import type { Connection } from './connection.js';
 import { BrokerError, ClosedError, ReceiptTimeoutError, UsageError } from './errors.js';
+import { Fifo } from './fifo.js';
 import type { Session } from './session.js';
 
 export interface PipelineOptions {
@@ -50,12 +51,12 @@ export function checkHeaders(headers: Record<string, string> | undefined): void 
 }
 
 export class ReceiptPipeline {
-  private queue: Entry[] = [];
+  private readonly queue = new Fifo<Entry>();
   private readonly inflight = new Map<string, Entry>();
   /** In-flight entries in send order (done ones are skipped lazily). */
   private order: Entry[] = [];
   /** Accepted while the queue was full: waits for room, in order. */
-  private waiting: Entry[] = [];
+  private readonly waiting = new Fifo<Entry>();
   private readyWaiters: Array<() => void> = [];
   private seq = 0;
   private draining = false;
@@ -231,7 +232,7 @@ export class ReceiptPipeline {
       } else keep.push(e);
     }
     this.order = keep;
-    if (back.length > 0) this.queue = [...back, ...this.queue];
+    this.queue.unshiftAll(back);
   }
 
   private armTimer(): void {
@@ -260,9 +261,7 @@ export class ReceiptPipeline {
   /** Rejects everything pending (fatal error or abandon); later sends reject too. */
   failAll(err: GridmsgError): void {
     this.closedError ??= err;
-    const all = [...this.order.filter((e) => !e.done), ...this.queue, ...this.waiting];
-    this.queue = [];
-    this.waiting = [];
+    const all = [...this.order.filter((e) => !e.done), ...this.queue.drain(), ...this.waiting.drain()];
     this.order = [];
     this.inflight.clear();
     for (const e of all) {
