@@ -15,7 +15,7 @@ import { BrokerPool, brokerLabel, type BrokerStatus } from './broker-pool.js';
 import type { BrokerEndpoint } from './client-config.js';
 import { nextState, type ConnectionEvent } from './connection-state.js';
 import { resolveCredentials, type ResolvedCredentials } from './credentials.js';
-import { AuthenticationError, TlsError, type BrokerError } from './errors.js';
+import { AuthenticationError, ConnectionError, TlsError, type BrokerError } from './errors.js';
 import { parseFailoverUri } from './failover-uri.js';
 import { Session } from './session.js';
 import type { StompFrame } from './stomp-frame.js';
@@ -126,7 +126,10 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   /** Starts the reconnect loop (idempotent). */
   start(): void {
-    this.loopDone ??= this.loop();
+    this.loopDone ??= this.loop().catch((err: unknown) => {
+      // A bug, not a broker problem: stop loudly rather than spin.
+      this.die(err instanceof GridmsgError ? err : new GridmsgError('CLIENT_BUG', `connection loop failed: ${describeError(err)}`, { cause: err }));
+    });
   }
 
   private transition(event: ConnectionEvent, broker?: string): void {
@@ -171,8 +174,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
           this.die(err);
           return;
         }
-        // A refused connection is normal (a pair's standby): debug. A TLS refusal is a configuration matter: warn.
-        log.log(tls ? 'warn' : 'debug', 'broker not available', { broker: label, reason, retryInMs: String(delay) });
+        // A refused or timed-out connection is normal (a pair's standby): debug. A TLS refusal, an ERROR frame
+        // or garbage in answer to CONNECT is worth a warning.
+        log.log(err instanceof ConnectionError ? 'debug' : 'warn', 'broker not available', { broker: label, reason, retryInMs: String(delay) });
         this.transition('attempt-failed');
         this.warnIfUnreachable();
         continue;
