@@ -17,6 +17,7 @@ import { freePorts, portOpen } from '../core/ports.js';
 import { pidAlive, stopPid, type ManagedProcess } from '../core/process.js';
 import { localize, localPortCount, localSecretFile, loadRegistry, type Registry } from '../topology/index.js';
 import { generateBrokerNetwork, type GeneratedFile } from './generate.js';
+import { logSaysStandby } from './instance-dir.js';
 import { brokerDescriptor, type BrokerDescriptor } from './instance-files.js';
 import type { NetworkPlan } from './plan.js';
 import { spawnBroker } from './runner.js';
@@ -109,8 +110,6 @@ export async function prepareLocalNetwork(source: Registry, stateDirIn: string, 
   writeGeneratedFiles(stateDir, files);
   return { stateDir, registry, plan, files, secrets };
 }
-
-const STANDBY_LOG = /locked by another server|waiting (for )?a lock|slave mode/i;
 
 function tail(file: string, bytes = 2500): string {
   try {
@@ -208,7 +207,7 @@ export async function startLocalNetwork(
     while (Date.now() < deadline) {
       if (options.signal?.aborted) fail(b, 'start interrupted');
       if (!b.process.alive()) fail(b, `exited (${String(await b.process.exited)}) instead of waiting for the store lock`);
-      if (STANDBY_LOG.test(tail(b.log, 20_000))) {
+      if (logSaysStandby(b.log)) {
         b.role = 'standby';
         changed();
         return;

@@ -32,3 +32,4 @@ export {
   type StartedBroker,
   type StartOptions,
 } from './dev.js';
+export { readDescriptor, logSaysStandby, STANDBY_LOG } from './instance-dir.js';

@@ -8,28 +8,9 @@ import type { Argv } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { ConfigError, GridmsgError } from '../../core/errors.js';
 import { portOpen } from '../../core/ports.js';
-import { CREDENTIALS_FILE, DESCRIPTOR_FILE, spawnBroker, type BrokerDescriptor } from '../../broker-config/index.js';
+import { CREDENTIALS_FILE, logSaysStandby, readDescriptor, spawnBroker } from '../../broker-config/index.js';
 
 type Built<B extends (y: Argv<GlobalOptions>) => Argv<unknown>> = ReturnType<B> extends Argv<infer A> ? A : never;
-
-const STANDBY_LOG = /locked by another server|waiting (for )?a lock|slave mode/i;
-
-export function readDescriptor(dir: string): BrokerDescriptor {
-  const file = path.join(dir, DESCRIPTOR_FILE);
-  if (!fs.existsSync(file)) {
-    throw new ConfigError(`${dir} is not a generated broker directory: no ${DESCRIPTOR_FILE} (run gridmsg broker-config generate)`, { file });
-  }
-  let d: Partial<BrokerDescriptor>;
-  try {
-    d = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BrokerDescriptor>;
-  } catch (err) {
-    throw new ConfigError(`cannot read ${DESCRIPTOR_FILE}: ${(err as Error).message}`, { file });
-  }
-  if (typeof d.name !== 'string' || typeof d.host !== 'string' || typeof d.ports?.stomp !== 'number' || typeof d.heapMb !== 'number') {
-    throw new ConfigError(`${DESCRIPTOR_FILE} lacks name, host, ports.stomp or heapMb`, { file });
-  }
-  return d as BrokerDescriptor;
-}
 
 function runBuilder(y: Argv<GlobalOptions>) {
   return y
@@ -64,7 +45,7 @@ const runCommand = defineCommand<Built<typeof runBuilder>>({
       if (state !== 'active' && (await portOpen(probe, d.ports.stomp))) {
         ctx.stdout.write(`broker ${d.name} active: stomp ${d.host}:${d.ports.stomp}, openwire ${d.host}:${d.ports.openwire} (pid ${proc.pid})\n`);
         state = 'active';
-      } else if (state === 'starting' && fs.existsSync(log) && STANDBY_LOG.test(fs.readFileSync(log, 'utf8').slice(-20_000))) {
+      } else if (state === 'starting' && logSaysStandby(log)) {
         ctx.stdout.write(`broker ${d.name} standby: waiting for the store lock held by ${d.partner ?? 'another broker'} (pid ${proc.pid})\n`);
         state = 'standby';
       }
