@@ -153,11 +153,6 @@ export class StompSocket implements IStompSocket {
     this.socket.uncork();
   }
 
-  /** Writes raw bytes (used for our own frames). */
-  write(bytes: Uint8Array): void {
-    if (this.readyState === StompSocketState.OPEN) this.socket.write(bytes);
-  }
-
   close(): void {
     if (this.readyState === StompSocketState.CLOSED) return;
     this.readyState = StompSocketState.CLOSING;
