@@ -60,8 +60,16 @@ export class YamlChecker {
   mapping(p: FieldPath, allowed: readonly string[], required: readonly string[] = []): string[] {
     const node = p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
     if (!isMap(node)) this.fail(p, 'must be a mapping (key: value lines)');
-    const keys = node.items.map((i) => String((i.key as { value?: unknown } | null)?.value ?? i.key));
-    for (const k of keys) if (!allowed.includes(k)) this.fail([...p, k], `unknown field "${k}" (expected one of: ${allowed.join(', ')})`);
+    const keys: string[] = [];
+    for (const item of node.items) {
+      const keyNode = item.key as (Node & { value?: unknown }) | null;
+      const k = String(keyNode?.value ?? item.key);
+      keys.push(k);
+      if (!allowed.includes(k)) {
+        const pos = this.lines.linePos(keyNode?.range?.[0] ?? 0);
+        throw new ConfigError(`unknown field "${k}" (expected one of: ${allowed.join(', ')})`, { file: this.file, line: pos.line, column: pos.col, path: pathText([...p, k]) });
+      }
+    }
     for (const k of required) if (!this.has([...p, k])) this.fail([...p, k], `missing required field "${k}"`);
     return keys;
   }

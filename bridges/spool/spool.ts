@@ -349,7 +349,6 @@ export class Spool {
         const groups = this.queue.splice(0, this.queue.length);
         try {
           await this.writeGroups(groups);
-          for (const g of groups) g.resolve();
         } catch (err) {
           this.failure = err instanceof GridmsgError ? err : this.writeError(this.dir, err);
           for (const g of [...groups, ...this.queue.splice(0, this.queue.length)]) g.reject(this.failure);
@@ -382,46 +381,57 @@ export class Spool {
     this.forceRoll = false;
   }
 
+  /** Writes groups, rolling segments at segmentBytes; each slice is fdatasync'd, then its groups resolve. */
   private async writeGroups(groups: PendingGroup[]): Promise<void> {
-    let seg = this.active();
-    const ageLimitMs = this.maxAgeSeconds > 0 ? Math.min(this.maxAgeSeconds * 1000 / 8, 3_600_000) : Infinity;
-    const firstSeq = groups[0]!.firstSeq;
-    let created = false;
-    if (seg === undefined || seg.size >= this.segmentBytes || this.forceRoll || (seg.size > 4096 && this.now() - seg.bornMs > ageLimitMs)) {
-      const before = seg;
+    const ageLimitMs = this.maxAgeSeconds > 0 ? Math.min((this.maxAgeSeconds * 1000) / 8, 3_600_000) : Infinity;
+    let i = 0;
+    while (i < groups.length) {
+      let seg = this.active();
+      let created = false;
+      if (seg === undefined || seg.size >= this.segmentBytes || this.forceRoll || (seg.size > 4096 && this.now() - seg.bornMs > ageLimitMs)) {
+        const firstSeq = groups[i]!.firstSeq;
+        try {
+          this.roll(firstSeq);
+        } catch (err) {
+          throw this.writeError(path.join(this.segmentDir, segmentName(firstSeq)), err);
+        }
+        created = this.active() !== seg;
+        seg = this.active()!;
+      }
+      // As many groups as fit in the segment (at least one).
+      let j = i;
+      let total = 0;
+      do {
+        total += groups[j]!.bytes;
+        j++;
+      } while (j < groups.length && seg.size + total + groups[j]!.bytes <= this.segmentBytes);
+      const slice = groups.slice(i, j);
+      const fd = this.activeFd!;
+      const position = seg.size;
       try {
-        this.roll(firstSeq);
+        await writev(fd, slice.flatMap((g) => g.frames), position);
+        await fdatasync(fd);
+        this.flushes++;
+        if (created) fsyncDir(this.segmentDir);
       } catch (err) {
-        throw this.writeError(path.join(this.segmentDir, segmentName(firstSeq)), err);
+        try {
+          fs.ftruncateSync(fd, position);
+        } catch {
+          /* the next recovery cuts the tail */
+        }
+        throw this.writeError(seg.file, err);
       }
-      seg = this.active()!;
-      created = seg !== before;
+      seg.size += total;
+      seg.mtimeMs = this.now();
+      const last = slice[slice.length - 1]!;
+      this.durableSeq = last.nextSeq;
+      this.checkpoint = last.checkpoint;
+      for (const g of slice) g.resolve();
+      const waiters = this.dataWaiters;
+      this.dataWaiters = [];
+      for (const w of waiters) w();
+      i = j;
     }
-    const fd = this.activeFd!;
-    const buffers = groups.flatMap((g) => g.frames);
-    const total = groups.reduce((n, g) => n + g.bytes, 0);
-    const position = seg.size;
-    try {
-      await writev(fd, buffers, position);
-      await fdatasync(fd);
-      this.flushes++;
-      if (created) fsyncDir(this.segmentDir);
-    } catch (err) {
-      try {
-        fs.ftruncateSync(fd, position);
-      } catch {
-        /* the next recovery cuts the tail */
-      }
-      throw this.writeError(seg.file, err);
-    }
-    seg.size += total;
-    seg.mtimeMs = this.now();
-    const last = groups[groups.length - 1]!;
-    this.durableSeq = last.nextSeq;
-    this.checkpoint = last.checkpoint;
-    const waiters = this.dataWaiters;
-    this.dataWaiters = [];
-    for (const w of waiters) w();
   }
 
   private writeError(file: string, err: unknown): GridmsgError {
@@ -575,7 +585,17 @@ export class Spool {
         /* gone already */
       }
     }
-    if (this.segments.length === 1 && this.bytes() >= this.maxBytes) this.forceRoll = true;
+    if (this.segments.length === 1 && this.bytes() >= this.maxBytes) {
+      // One segment holds it all: seal it now, so that the next call can drop it.
+      if (this.flushing) this.forceRoll = true;
+      else {
+        try {
+          this.roll(this.nextSeq);
+        } catch {
+          this.forceRoll = true;
+        }
+      }
+    }
     if (count === 0) return { state: 'full', reason };
     void this.persistAck();
     this.wakeReaders();

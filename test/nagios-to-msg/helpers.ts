@@ -1,6 +1,9 @@
 /** Shared set-up for the site bridge tests: configs, perfdata lines, a collecting consumer. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import type { Logger } from '../../core/logger.js';
 import { createConsumer, type Consumer } from '../../clients/index.js';
 import { bodyFormatOf, decodeRecords, recordCountOf, type MetricRecord } from '../../bridges/format/index.js';
 import { LINE_MARKER } from '../../bridges/nagios-to-msg/index.js';
@@ -139,4 +142,16 @@ export async function collect(stompPort: number, destination: string): Promise<R
 /** Records that arrived, counting each idempotency key once. */
 export function uniqueCount(r: Received): number {
   return r.records.length;
+}
+
+/** A logger that keeps every line (message and fields) for assertions. */
+export function captureLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { logger: winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] }), lines };
 }
