@@ -349,7 +349,7 @@ export class Bridge {
     this.ctx = this.mappingContext(next);
     this.batcher?.setOptions(next.batch);
     this.spool.setLimits({ maxBytes: next.spool.maxBytes, maxAgeSeconds: next.spool.maxAgeSeconds, whenFull: next.spool.whenFull });
-    if (!sameJson(this.publisherOptions(old), this.publisherOptions(next)) || !sameJson(old.client, next.client)) {
+    if (!sameJson(old.publisher, next.publisher) || !sameJson(old.client, next.client)) {
       this.logger.info('client configuration changed: reconnecting');
       this.sender.replacePublisher();
     }
