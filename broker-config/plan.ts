@@ -8,6 +8,8 @@ import {
   buildNetwork,
   consumerQueue,
   consumerQueueWildcard,
+  probeQueue,
+  probeQueueWildcard,
   publishPairs,
   siteTopic,
   virtualTopicName,
@@ -17,6 +19,8 @@ import type { Broker, Credentials, Pair, Registry } from '../topology/index.js';
 
 export const NETWORK_GROUP = 'network';
 export const CLIENTS_GROUP = 'clients';
+/** The monitoring user (gridmsg check-network): probe queues only. */
+export const MONITORING_GROUP = 'monitoring';
 export const siteGroup = (site: string): string => `site.${site}`;
 export const consumerGroup = (consumer: string): string => `consumer.${consumer}`;
 /** Key of a user's password in conf/credentials.properties. */
@@ -81,6 +85,7 @@ export function planNetwork(registry: Registry): NetworkPlan {
   const pairNames = new Set(registry.pairs.map((p) => p.name));
   const topicOf = new Map(registry.sites.map((s) => [s.name, siteTopic(registry.naming, s)]));
   const sitesByName = new Map(registry.sites.map((s) => [s.name, s]));
+  const consumerPair = new Map(registry.consumers.map((c) => [c.name, c.pair]));
 
   const plans: BrokerPlan[] = [];
   for (const pair of registry.pairs) {
@@ -95,6 +100,17 @@ export function planNetwork(registry: Registry): NetworkPlan {
         role: 'network bridges',
         credentials: registry.network.credentials,
       },
+      ...(registry.monitoring
+        ? [
+            {
+              username: registry.monitoring.credentials.username,
+              passwordKey: passwordKey(registry.monitoring.credentials.username),
+              groups: [CLIENTS_GROUP, MONITORING_GROUP],
+              role: 'network probes (gridmsg check-network)',
+              credentials: registry.monitoring.credentials,
+            },
+          ]
+        : []),
       ...publishers.map((s) => ({
         username: s.credentials.username,
         passwordKey: passwordKey(s.credentials.username),
@@ -136,6 +152,14 @@ export function planNetwork(registry: Registry): NetworkPlan {
       admin: [NETWORK_GROUP],
       why: 'network bridges forward consumer queues',
     });
+    authz.push({
+      kind: 'queue',
+      name: probeQueueWildcard(registry.naming),
+      read: [MONITORING_GROUP, NETWORK_GROUP],
+      write: [MONITORING_GROUP, NETWORK_GROUP],
+      admin: [MONITORING_GROUP, NETWORK_GROUP],
+      why: 'network probes: gridmsg check-network sends and reads them, bridges forward them',
+    });
     for (const c of homeConsumers) {
       const g = consumerGroup(c.name);
       authz.push({ kind: 'queue', name: consumerQueueWildcard(c.name), read: [g], write: [], admin: [g], why: `consumer ${c.name} reads its queues` });
@@ -166,7 +190,11 @@ export function planNetwork(registry: Registry): NetworkPlan {
             const rb = brokerByName.get(b);
             return rb ? [{ name: rb.name, host: rb.host, port: rb.ports.openwire }] : [];
           }),
-          staticQueues: l.consumers.map(consumerQueueWildcard),
+          staticQueues: [
+            ...l.consumers.map(consumerQueueWildcard),
+            // The probes towards each consumer pair this link leads to travel the same way as that pair's consumer queues.
+            ...sorted(l.consumers.map((c) => consumerPair.get(c)!)).map((p) => probeQueue(registry.naming, p)),
+          ],
           consumers: l.consumers,
           messageTtl: network.messageTtl,
         };

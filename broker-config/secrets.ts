@@ -17,7 +17,12 @@ const realSource: SecretSource = { readFile: (f) => fs.readFileSync(f, 'utf8'), 
 
 /** Every user the registry defines, with where its password comes from. */
 export function registryUsers(registry: Registry): Credentials[] {
-  return [registry.network.credentials, ...registry.sites.map((s) => s.credentials), ...registry.consumers.map((c) => c.credentials)];
+  return [
+    registry.network.credentials,
+    ...(registry.monitoring ? [registry.monitoring.credentials] : []),
+    ...registry.sites.map((s) => s.credentials),
+    ...registry.consumers.map((c) => c.credentials),
+  ];
 }
 
 /** Why a password cannot go into credentials.properties, or undefined. */

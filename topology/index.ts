@@ -22,6 +22,8 @@ export {
   siteTopic,
   consumerQueue,
   consumerQueueWildcard,
+  probeQueue,
+  probeQueueWildcard,
   virtualTopicName,
   stompTopic,
   stompQueue,

@@ -64,6 +64,7 @@ export function localize(registry: Registry, options: LocalizeOptions): Registry
     ...registry,
     brokers,
     network: { ...registry.network, credentials: creds(registry.network.credentials) },
+    ...(registry.monitoring ? { monitoring: { ...registry.monitoring, credentials: creds(registry.monitoring.credentials) } } : {}),
     sites: registry.sites.map((s) => ({ ...s, credentials: creds(s.credentials) })),
     consumers: registry.consumers.map((c) => ({ ...c, credentials: creds(c.credentials) })),
   };

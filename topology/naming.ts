@@ -106,3 +106,18 @@ export function namingProblems(naming: Pick<Naming, 'prefix' | 'pattern'>): Arra
   }
   return out;
 }
+
+/**
+ * Queue (no `/queue/`) network probes travel in towards consumer pair
+ * `pair`: `gridmsg check-network` sends into it on a broker upstream and
+ * reads it on the pair; the network connectors forward it along the same
+ * routes as the consumer queues of that pair (docs/broker-network.md).
+ */
+export function probeQueue(naming: Pick<Naming, 'prefix'>, pair: string): string {
+  return `${naming.prefix}.probe.${pair}`;
+}
+
+/** Wildcard matching every probe queue (the monitoring user's permission). */
+export function probeQueueWildcard(naming: Pick<Naming, 'prefix'>): string {
+  return `${naming.prefix}.probe.>`;
+}

@@ -25,6 +25,7 @@ export const DEFAULT_PREFIX = 'grid.probe';
 export const DEFAULT_PATTERN = '{prefix}.metricOutput.{tenant}.{role}.{site}';
 export const DEFAULT_ROLE = 'site';
 export const DEFAULT_NETWORK_USER = 'gridmsg-network';
+export const DEFAULT_MONITORING_USER = 'gridmsg-monitor';
 export const DEFAULT_LISTEN = '0.0.0.0';
 
 const MB = 1024 ** 2;
@@ -209,5 +210,12 @@ export function normalizeRegistry(
     ];
   });
 
-  return { file, baseDir, locate, naming, network, brokers, pairs, sites, consumers };
+  const registry: Registry = { file, baseDir, locate, naming, network, brokers, pairs, sites, consumers };
+  if (isObj(root['monitoring'])) {
+    registry.monitoring = {
+      credentials: credentialsOf(root['monitoring']['credentials'], DEFAULT_MONITORING_USER, ['monitoring', 'credentials']),
+      srcPath: ['monitoring'],
+    };
+  }
+  return registry;
 }

@@ -99,6 +99,7 @@ export function semanticProblems(registry: Registry, source: SourceDoc, prior: r
     if (n !== 1) at(c.srcPath, `give exactly one of passwordFile or passwordEnv (got ${n === 0 ? 'neither' : 'both'})`);
   };
   checkCredentials(registry.network.credentials, 'network');
+  if (registry.monitoring) checkCredentials(registry.monitoring.credentials, 'monitoring');
 
   // --- brokers: ports, directories, limits ------------------------------------
   const ports = new Map<string, { broker: string; kind: string }>();

@@ -140,6 +140,13 @@ export interface Consumer {
   srcPath: NodePath;
 }
 
+/** The user `gridmsg check-network` and `gridmsg status` log in with (docs/operations.md). */
+export interface MonitoringSettings {
+  /** Exists on every broker; may only write and read the probe queues `<prefix>.probe.<pair>`. */
+  credentials: Credentials;
+  srcPath: NodePath;
+}
+
 export interface Registry {
   /** File it was loaded from ('<inline>' for text). */
   file: string;
@@ -149,6 +156,8 @@ export interface Registry {
   locate: (path: NodePath) => { line: number; column: number } | undefined;
   naming: Naming;
   network: NetworkSettings;
+  /** Optional monitoring user (network probes); absent: check-network cannot run. */
+  monitoring?: MonitoringSettings;
   brokers: Broker[];
   pairs: Pair[];
   sites: Site[];

@@ -9,15 +9,19 @@ import { pidAlive } from '../../core/process.js';
  * lock file holds the owner's pid; a lock left by a dead process (kill -9) is
  * taken over.
  */
+const heldHere = new Set<string>();
+
 export function acquireStateLock(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'lock');
+  const file = path.resolve(dir, 'lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
       fs.writeSync(fd, `${process.pid}\n`);
       fs.closeSync(fd);
+      heldHere.add(file);
       return () => {
+        heldHere.delete(file);
         try {
           if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
         } catch {
@@ -29,7 +33,9 @@ export function acquireStateLock(dir: string): () => void {
         throw new GridmsgError('STATE_DIR', `cannot lock the state directory: ${(err as Error).message}`, { file, cause: err });
       }
       const owner = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+      // Our own pid counts only if this process really holds it (else: a dead predecessor's pid, reused).
+      const busy = owner === process.pid ? heldHere.has(file) : Number.isInteger(owner) && owner > 0 && pidAlive(owner);
+      if (busy) {
         throw new GridmsgError('STATE_DIR_BUSY', `another msg-to-nagios (pid ${owner}) uses this state directory`, { file });
       }
       fs.rmSync(file, { force: true });

@@ -10,6 +10,7 @@ import {
   siteClientConfigs,
   generateBrokerNetwork,
   planNetwork,
+  registryUsers,
   resolveSecrets,
   secretProblem,
   type GeneratedFile,
@@ -19,7 +20,7 @@ import { EXAMPLE } from './helpers.js';
 
 const registry = loadRegistry(EXAMPLE);
 const secrets = new Map(
-  [registry.network.credentials, ...registry.sites.map((s) => s.credentials), ...registry.consumers.map((c) => c.credentials)].map((c, i) => [
+  registryUsers(registry).map((c, i) => [
     c.username,
     `s3cret-${i}-${c.username}`,
   ]),
