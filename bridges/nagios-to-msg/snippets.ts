@@ -16,6 +16,8 @@ export interface SnippetOptions {
   rotateInterval: number;
   /** Print the OCSP/OCHP variant as the active one (default: perfdata files). */
   ocsp: boolean;
+  /** Host patterns the site may report on (registry): the bridge config includes only those. */
+  hosts?: string[];
   /** Site client config (for the bridge config). */
   clientConfig?: string;
   spoolDir?: string;
@@ -152,7 +154,7 @@ batch:
 format: grid
 filters:
   skipSoft: true
-# metrics:
+${o.hosts && o.hosts.length > 0 ? `  include:\n    hosts: [${o.hosts.map((h) => JSON.stringify(h)).join(', ')}]   # the hosts the registry lets this site report on\n` : ''}# metrics:
 #   port: 9465
 `;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { NAGIOS_BINARY, writeNagiosInstance } from '../../bridges/nagios-instance.js';
 import { loadBridgeConfig } from '../../bridges/nagios-to-msg/index.js';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { writeSiteClientConfig } from './helpers.js';
 
@@ -89,4 +89,20 @@ test('nagios-config site with a missing client config names the file', async (t)
   const r = await runCli(['nagios-config', 'site', '--config', path.join(tmp.dir, 'missing.yaml')]);
   t.is(r.code, 2);
   t.regex(r.stderr, /missing\.yaml: cannot read client config: ENOENT/);
+});
+
+test('nagios-config site --registry FILE --site NAME: snippets for a registry site, bridge config limited to its hosts', async (t) => {
+  const registry = path.join(REPO_ROOT, 'examples', 'registry.yaml');
+  const r = await runCli(['nagios-config', 'site', '--registry', registry, '--site', 'RAL-LCG2']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^# gridmsg site bridge: Nagios configuration for site RAL-LCG2/);
+  const b = await runCli(['nagios-config', 'site', '--registry', registry, '--site', 'RAL-LCG2', '--bridge-config']);
+  t.regex(b.stdout, /client: \/etc\/gridmsg\/sites\/RAL-LCG2\.yaml/);
+  t.regex(b.stdout, /hosts: \["\*\.gridpp\.rl\.ac\.uk", "\*\.rl\.ac\.uk"\]/);
+  const missing = await runCli(['nagios-config', 'site', '--registry', registry, '--site', 'NO-SUCH-SITE']);
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /registry\.yaml: sites: no site "NO-SUCH-SITE" in the registry \(sites: /);
+  const neither = await runCli(['nagios-config', 'site']);
+  t.is(neither.code, 2);
+  t.regex(neither.stderr, /give either --registry FILE --site NAME, or --config SITE\.yaml/);
 });
