@@ -6,6 +6,8 @@ import { msgToNagiosCommand } from './msg-to-nagios.js';
 import { nagiosConfigCommand } from './nagios-config.js';
 import { nagiosToMsgCommand } from './nagios-to-msg.js';
 import { checkBridgeCommand } from './check-bridge.js';
+import { checkNetworkCommand } from './check-network.js';
+import { statusCommand } from './status.js';
 import { pkiCommand } from './pki.js';
 import { registryCommand } from './registry.js';
 import { sendCommand } from './send.js';
@@ -27,4 +29,6 @@ export const commands: GridmsgCommand<any>[] = [
   msgToNagiosCommand,
   nagiosToMsgCommand,
   checkBridgeCommand,
+  checkNetworkCommand,
+  statusCommand,
 ];

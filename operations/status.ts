@@ -1,0 +1,105 @@
+/**
+ * `gridmsg status`: every broker's answer and role in its pair, and the
+ * bridges' spool depth and last receipt. Gathering is I/O (STOMP logins,
+ * pids, HTTP); roles and rendering are pure.
+ */
+import fs from 'node:fs';
+import { logSaysStandby } from '../broker-config/index.js';
+import { pidAlive } from '../core/process.js';
+import { pairRows, type BrokerObservation, type PairRow } from './broker-roles.js';
+import { readBridge, type BridgeRow, type BridgeSource } from './bridge-status.js';
+import { SessionError, StompSession, type SessionLogin } from './stomp-session.js';
+import type { BrokerTarget } from './targets.js';
+
+export interface StatusReport {
+  at: string;
+  source: 'registry' | 'dev';
+  pairs: PairRow[];
+  bridges: BridgeRow[];
+  /** 0 when every pair has exactly one active broker and every bridge was read; 1 otherwise. */
+  code: 0 | 1;
+}
+
+function ownsPid(b: BrokerTarget): boolean {
+  if (b.pid === undefined || !pidAlive(b.pid)) return false;
+  try {
+    // A recycled pid must not pass for the broker.
+    return fs.readFileSync(`/proc/${b.pid}/cmdline`, 'utf8').includes(`brokers/${b.name}`);
+  } catch {
+    return true;
+  }
+}
+
+export async function observeBroker(b: BrokerTarget, login: SessionLogin | undefined, timeoutMs: number): Promise<BrokerObservation> {
+  const base = {
+    name: b.name,
+    pair: b.pair,
+    pairIndex: b.pairIndex,
+    ...(b.partner === undefined ? {} : { partner: b.partner }),
+    endpoint: b.stompPort === undefined ? `${b.host} (no plain STOMP port)` : `${b.host}:${b.stompPort}`,
+    ...(b.pid === undefined ? {} : { pid: b.pid, process: ownsPid(b) ? ('alive' as const) : ('dead' as const) }),
+    ...(b.log === undefined ? {} : { logSaysStandby: logSaysStandby(b.log) }),
+  };
+  if (b.stompPort === undefined) return { ...base, answer: 'no-stomp-port', answerDetail: 'stomp+ssl only' };
+  try {
+    const s = await StompSession.open({ host: b.host, port: b.stompPort }, login, timeoutMs);
+    const server = s.server;
+    await s.close(500);
+    return { ...base, answer: 'accepts', answerDetail: server };
+  } catch (err) {
+    const e = err instanceof SessionError ? err : new SessionError(String(err), 'other');
+    const answer = e.kind === 'login' ? 'refuses-login' : e.kind === 'refused' ? 'closed' : 'no-answer';
+    return { ...base, answer, answerDetail: e.message };
+  }
+}
+
+export async function gatherStatus(
+  brokers: BrokerTarget[],
+  bridges: BridgeSource[],
+  options: { login?: SessionLogin; timeoutMs: number; source: 'registry' | 'dev'; now?: () => number },
+): Promise<StatusReport> {
+  const now = options.now ?? Date.now;
+  const [observations, bridgeRows] = await Promise.all([
+    Promise.all(brokers.map((b) => observeBroker(b, options.login, options.timeoutMs))),
+    Promise.all(bridges.map((b) => readBridge(b, options.timeoutMs, now()))),
+  ]);
+  const pairs = pairRows(observations);
+  const ok = pairs.every((p) => p.state === 'up') && bridgeRows.every((b) => b.reachable && b.running !== false);
+  return { at: new Date(now()).toISOString(), source: options.source, pairs, bridges: bridgeRows, code: ok ? 0 : 1 };
+}
+
+const ago = (epochSeconds: number | null | undefined, nowMs: number): string =>
+  epochSeconds === undefined ? 'unknown' : epochSeconds === null ? 'never' : `${Math.max(0, Math.round(nowMs / 1000 - epochSeconds))} s ago`;
+
+export function renderStatusText(r: StatusReport, nowMs: number = Date.parse(r.at)): string {
+  const lines = [`status at ${r.at}${r.source === 'dev' ? ' (dev network)' : ''}`, '', 'brokers:'];
+  const w = Math.max(6, ...r.pairs.flatMap((p) => p.brokers.map((b) => b.name.length)));
+  for (const p of r.pairs) {
+    const state = p.state === 'up' ? `up (active ${p.active[0]})` : p.state === 'down' ? 'DOWN: no active broker' : `SPLIT: ${p.active.join(' and ')} both active (they do not share one store)`;
+    lines.push(`  pair ${p.pair}: ${state}`);
+    for (const b of p.brokers) lines.push(`    ${b.name.padEnd(w)}  ${b.role.padEnd(8)} ${b.endpoint.padEnd(21)} ${b.evidence}`);
+  }
+  lines.push('', 'bridges:');
+  if (r.bridges.length === 0) lines.push('  (none given: use --bridge NAME=URL or --bridge-config FILE)');
+  for (const b of r.bridges) {
+    const head = `  ${b.name} (${b.kind}) ${b.from}`;
+    if (!b.reachable) {
+      lines.push(`${head}: ${b.error ?? 'unreachable'}`);
+    } else {
+      const parts: string[] = [];
+      if (b.running !== undefined) parts.push(b.running ? 'running' : 'NOT RUNNING');
+      if (b.connected !== undefined) parts.push(b.connected ? 'connected to a broker' : 'NOT connected to a broker');
+      if (b.spoolRecords !== undefined) parts.push(`spool ${b.spoolRecords} results`);
+      if (b.oldestUnsentSeconds !== undefined && (b.spoolRecords ?? 0) > 0) parts.push(`oldest unsent ${b.oldestUnsentSeconds} s`);
+      if (b.lastReceiptAt !== undefined) parts.push(`last receipt ${ago(b.lastReceiptAt, nowMs)}`);
+      if (b.receipted !== undefined) parts.push(`${b.receipted} results receipted`);
+      lines.push(`${head}: ${parts.join(', ') || 'no numbers'}`);
+    }
+    for (const n of b.notes) lines.push(`      note: ${n}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderStatusJson(r: StatusReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
