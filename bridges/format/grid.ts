@@ -7,31 +7,47 @@
  *  - A detailsData line that reads `EOT` (optionally with CR) after any number
  *    of backslashes gets one more leading backslash; the parser removes one.
  */
-import { isRecordField, recordFieldValues, recordFromFields, RECORD_FIELDS, type MetricRecord } from './record.js';
+import { isRecordField, recordFromFields, type MetricRecord } from './record.js';
 import type { DecodeResult } from './codec-types.js';
 
 const EOT = 'EOT';
 const STUFFED_EOT = /^\\*EOT\r?$/;
 
 function needsBase64(value: string): boolean {
-  return value.includes('\n') || value.includes('\r');
+  return value.indexOf('\n') !== -1 || value.indexOf('\r') !== -1;
 }
 
-/** One record in the grid format, ending with `EOT\n`. */
-export function encodeGridRecord(record: MetricRecord): string {
-  const values = recordFieldValues(record);
-  let out = '';
-  for (const name of RECORD_FIELDS) {
-    if (name === 'detailsData') continue;
-    const value = values[name];
-    out += needsBase64(value) ? `${name}:: ${Buffer.from(value, 'utf8').toString('base64')}\n` : `${name}: ${value}\n`;
-  }
-  const details = values.detailsData
-    .split('\n')
-    .map((line) => (STUFFED_EOT.test(line) ? '\\' + line : line))
-    .join('\n');
-  out += `detailsData: ${details}\n${EOT}\n`;
-  return out;
+function field(name: string, value: string): string {
+  return needsBase64(value) ? `${name}:: ${Buffer.from(value, 'utf8').toString('base64')}\n` : `${name}: ${value}\n`;
+}
+
+/** One record in the grid format, ending with `EOT\n` (field order: RECORD_FIELDS). */
+export function encodeGridRecord(r: MetricRecord): string {
+  const d = r.detailsData;
+  const details = d.includes('EOT')
+    ? d
+        .split('\n')
+        .map((line) => (STUFFED_EOT.test(line) ? '\\' + line : line))
+        .join('\n')
+    : d;
+  return (
+    field('serviceURI', r.serviceURI) +
+    field('hostName', r.hostName) +
+    field('serviceFlavour', r.serviceFlavour) +
+    field('siteName', r.siteName) +
+    field('metricStatus', r.metricStatus) +
+    field('metricName', r.metricName) +
+    field('summaryData', r.summaryData) +
+    field('gatheredAt', r.gatheredAt) +
+    field('timestamp', r.timestamp) +
+    field('nagiosName', r.nagiosName) +
+    field('role', r.role) +
+    field('voName', r.voName) +
+    field('perfData', r.perfData) +
+    field('checkKind', r.kind) +
+    field('stateType', r.stateType) +
+    `detailsData: ${details}\n${EOT}\n`
+  );
 }
 
 export function encodeGrid(records: readonly MetricRecord[]): string {

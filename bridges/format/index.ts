@@ -44,6 +44,7 @@ export {
   type PerfRange,
   type PerfDataParse,
   parsePerfData,
+  perfDataWellFormed,
   parseRange,
   formatRange,
   formatPerfData,

@@ -162,6 +162,16 @@ function parseItem(token: string): PerfDatum | string {
   return datum;
 }
 
+const NUM = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const RANGE = String.raw`@?(?:(?:${NUM}|~)?:)?(?:${NUM})?`;
+const ITEM = String.raw`(?:'(?:[^']|'')+'|[^\s'=][^\s=]*)=(?:${NUM}|U)(?:[^;\d\s.][^;\s]*)?(?:;${RANGE}(?:;${RANGE}(?:;(?:${NUM})?(?:;(?:${NUM})?)?)?)?)?`;
+const WELL_FORMED = new RegExp(String.raw`^\s*(?:${ITEM}(?:\s+|$))*$`);
+
+/** Fast check that every perfdata item is well-formed (what parsePerfData would accept without errors). */
+export function perfDataWellFormed(text: string): boolean {
+  return WELL_FORMED.test(text) && (!text.includes("'") || parsePerfData(text).errors.length === 0);
+}
+
 export function parsePerfData(text: string): PerfDataParse {
   const data: PerfDatum[] = [];
   const errors: string[] = [];

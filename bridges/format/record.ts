@@ -72,9 +72,16 @@ export function statusWord(kind: CheckKind, state: string): MetricStatus | undef
   return undefined;
 }
 
-/** Epoch seconds (or ms with `ms`) to the record timestamp form, second precision, UTC. */
+/** Epoch seconds to the record timestamp form, second precision, UTC (the last value is cached: results come in time order). */
+let lastEpoch = NaN;
+let lastIso = '';
 export function isoTimestamp(epochSeconds: number): string {
-  return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace('.000Z', 'Z');
+  const s = Math.floor(epochSeconds);
+  if (s !== lastEpoch) {
+    lastIso = new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+    lastEpoch = s;
+  }
+  return lastIso;
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;

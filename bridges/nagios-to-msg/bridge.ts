@@ -12,8 +12,8 @@ import type http from 'node:http';
 import { describeError, GridmsgError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { createPublisher as defaultCreatePublisher, type Publisher, type PublisherOptions } from '../../clients/index.js';
-import { encodeRecord, parsePerfData } from '../format/index.js';
-import { Spool } from '../spool/index.js';
+import { encodeRecord, perfDataWellFormed } from '../format/index.js';
+import { Spool, type SpoolBatch } from '../spool/index.js';
 import { Batcher } from './batcher.js';
 import { checkBridgePaths, withConfigLocation, type BridgeConfig, type InputConfig } from './config.js';
 import { decodeCheckpoint } from './cursor.js';
@@ -30,6 +30,8 @@ export interface BridgeOptions {
   logger: Logger;
   /** Publisher factory (default: the client layer's). */
   createPublisher?: (options: PublisherOptions) => Publisher;
+  /** Called with every group the broker receipted (instrumentation: benches, tests). */
+  onReceipt?: (batch: SpoolBatch) => void;
   now?: () => number;
 }
 
@@ -88,6 +90,7 @@ export class Bridge {
       meta: () => ({ format: this.config.format, siteName: this.config.client.site, role: this.config.client.role, nagiosHost: this.config.gatheredAt }),
       logger: this.logger,
       now: this.now,
+      ...(options.onReceipt ? { onReceipt: options.onReceipt } : {}),
     });
   }
 
@@ -303,7 +306,7 @@ export class Bridge {
 
   private handleLine(input: InputConfig, text: string, end: number, file: string, batcher: Batcher): void {
     this.counters.linesRead++;
-    if (text.trim() === '') {
+    if (text.length === 0 || (text.length < 8 && text.trim() === '')) {
       batcher.advance(input.name, end);
       return;
     }
@@ -332,7 +335,7 @@ export class Bridge {
       batcher.advance(input.name, end);
       return;
     }
-    if (r.perfData !== '' && parsePerfData(r.perfData).errors.length > 0) this.counters.perfdataMalformed++;
+    if (r.perfData !== '' && !perfDataWellFormed(r.perfData)) this.counters.perfdataMalformed++;
     batcher.add(input.name, end, encodeRecord(r, this.config.format), FORMAT_FLAGS[this.config.format]);
   }
 

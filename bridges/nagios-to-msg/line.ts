@@ -12,8 +12,6 @@ export interface ResultLine {
 
 export type LineParse = { ok: true; line: ResultLine } | { ok: false; error: string };
 
-const KNOWN: ReadonlySet<string> = new Set(LABELS);
-const LABEL_AT_START = /^([A-Z]+)::/;
 /** What Nagios leaves for an undefined custom variable macro. */
 const UNEXPANDED_MACRO = /^\$_(SERVICE|HOST)[A-Z0-9_]+\$$/;
 const CUSTOM_LABELS: ReadonlySet<Label> = new Set<Label>(['SITE', 'HOSTSITE', 'URI', 'HOSTURI', 'FLAVOUR', 'HOSTFLAVOUR', 'VO', 'HOSTVO', 'METRIC']);
@@ -63,10 +61,35 @@ export function unescapeNagiosLongOutput(s: string): string {
   return out;
 }
 
+const LABEL_PREFIXES = LABELS.map((l) => `${l}::`);
+
+/** Decodes a raw field value. */
+function decodeValue(label: Label, raw: string, escaped: boolean): string {
+  let v = escaped && raw.includes('\\') ? unescapeValue(raw) : raw;
+  if (label === 'LONGOUTPUT') v = unescapeNagiosLongOutput(v);
+  else if (v.charCodeAt(0) === 36 /* $ */ && CUSTOM_LABELS.has(label) && UNEXPANDED_MACRO.test(v)) v = '';
+  return v;
+}
+
+/**
+ * The label starting at `start`, if it is a known one not seen yet. Labels
+ * are tried in template order from `hint` first (no allocation), then any
+ * known label (a site may have reordered its template).
+ */
+function labelAt(line: string, start: number, end: number, hint: number, seen: Partial<Record<Label, string>>): number {
+  for (let k = hint; k < LABELS.length; k++) {
+    if (line.startsWith(LABEL_PREFIXES[k]!, start) && seen[LABELS[k]!] === undefined && start + LABEL_PREFIXES[k]!.length <= end) return k;
+  }
+  const colons = line.indexOf('::', start);
+  if (colons <= start || colons >= end || colons - start > 12) return -1;
+  const k = LABELS.indexOf(line.slice(start, colons) as Label);
+  return k >= 0 && seen[LABELS[k]!] === undefined ? k : -1;
+}
+
 export function parseResultLine(text: string): LineParse {
   const line = text.endsWith('\r') ? text.slice(0, -1) : text;
-  const tokens = line.split('\t');
-  const head = tokens[0]!;
+  const firstTab = line.indexOf('\t');
+  const head = firstTab < 0 ? line : line.slice(0, firstTab);
   const sep = head.indexOf('::');
   const marker = sep < 0 ? head : head.slice(0, sep);
   const kindText = sep < 0 ? '' : head.slice(sep + 2);
@@ -75,27 +98,32 @@ export function parseResultLine(text: string): LineParse {
   }
   if (kindText !== 'SERVICE' && kindText !== 'HOST') return { ok: false, error: `unknown result kind "${kindText}" (expected SERVICE or HOST)` };
   const escaped = marker === ESCAPED_LINE_MARKER;
-  const raw: Partial<Record<Label, string>> = {};
-  let current: Label | undefined;
-  for (let i = 1; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    const m = LABEL_AT_START.exec(token);
-    if (m && KNOWN.has(m[1]!) && raw[m[1] as Label] === undefined) {
-      current = m[1] as Label;
-      raw[current] = token.slice(m[0].length);
-    } else if (current !== undefined) {
-      raw[current] += '\t' + token;
-    } else {
-      return { ok: false, error: `field ${i + 1} "${token.slice(0, 40)}" has no LABEL:: prefix` };
-    }
-  }
   const fields: Partial<Record<Label, string>> = {};
-  for (const [label, value] of Object.entries(raw) as Array<[Label, string]>) {
-    let v = escaped ? unescapeValue(value) : value;
-    if (label === 'LONGOUTPUT') v = unescapeNagiosLongOutput(v);
-    if (CUSTOM_LABELS.has(label) && UNEXPANDED_MACRO.test(v)) v = '';
-    fields[label] = v;
+  // The current field: label index and value range; a token without a known, unseen label extends it (a tab inside the value).
+  let current = -1;
+  let vStart = 0;
+  let vEnd = 0;
+  let pos = firstTab;
+  let index = 1;
+  while (pos >= 0) {
+    const start = pos + 1;
+    const next = line.indexOf('\t', start);
+    const end = next < 0 ? line.length : next;
+    const k = labelAt(line, start, end, current + 1, fields);
+    if (k >= 0 && k !== current) {
+      if (current >= 0) fields[LABELS[current]!] = decodeValue(LABELS[current]!, line.slice(vStart, vEnd), escaped);
+      current = k;
+      vStart = start + LABEL_PREFIXES[k]!.length;
+      vEnd = end;
+    } else if (current >= 0) {
+      vEnd = end;
+    } else {
+      return { ok: false, error: `field ${index + 1} "${line.slice(start, Math.min(end, start + 40))}" has no LABEL:: prefix` };
+    }
+    pos = next;
+    index++;
   }
+  if (current >= 0) fields[LABELS[current]!] = decodeValue(LABELS[current]!, line.slice(vStart, vEnd), escaped);
   const kind: CheckKind = kindText === 'HOST' ? 'host' : 'service';
   if (!fields.HOST) return { ok: false, error: 'no HOST field' };
   if (kind === 'service' && !fields.SERVICE) return { ok: false, error: 'no SERVICE field' };

@@ -19,6 +19,11 @@ export interface MappingContext {
   now: () => number;
 }
 
+/** The first non-empty value. */
+function pick(a: string | undefined, b: string | undefined, c = ''): string {
+  return a ? a : b ? b : c;
+}
+
 function epoch(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d+$/.test(text)) return undefined;
   const n = Number(text);
@@ -35,11 +40,10 @@ export function toRecord(line: ResultLine, ctx: MappingContext): Mapped {
   const hostName = f.HOST!;
   const service = line.kind === 'service' ? f.SERVICE! : '';
   const stateType = f.STATETYPE === 'SOFT' || f.STATETYPE === '0' ? 'SOFT' : 'HARD';
-  const pick = (...values: Array<string | undefined>): string => values.find((v) => v !== undefined && v !== '') ?? '';
   return {
     ok: true,
     service,
-    hostGroups: (f.HOSTGROUPS ?? '').split(',').map((g) => g.trim()).filter((g) => g !== ''),
+    hostGroups: f.HOSTGROUPS ? f.HOSTGROUPS.split(',').map((g) => g.trim()).filter((g) => g !== '') : [],
     record: {
       kind: line.kind,
       serviceURI: pick(f.URI, f.HOSTURI, hostName),

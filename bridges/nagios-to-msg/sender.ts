@@ -30,7 +30,7 @@ export interface SenderOptions {
   logger: Logger;
   now?: () => number;
   /** Called for each receipted group. */
-  onReceipt?: (records: number) => void;
+  onReceipt?: (batch: SpoolBatch) => void;
 }
 
 export interface SenderStats {
@@ -166,7 +166,7 @@ export class Sender {
         this.receiptedMessages++;
         this.receiptedRecords += entry.batch.records.length;
         this.lastReceiptAt = this.now();
-        this.options.onReceipt?.(entry.batch.records.length);
+        this.options.onReceipt?.(entry.batch);
         this.advance();
         this.pump();
       },

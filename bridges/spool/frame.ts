@@ -34,20 +34,50 @@ export interface Frame {
   size: number;
 }
 
+/** Writes one frame into `buf` at `at` (payload length `length` already measured); returns the end offset. */
+function writeFrame(buf: Buffer, at: number, type: FrameType, flags: number, seq: number, time: number, payload: Buffer | string, length: number): number {
+  buf.writeUInt16LE(FRAME_MAGIC, at);
+  buf[at + 2] = TYPE_CODE[type];
+  buf[at + 3] = flags & 0xff;
+  buf.writeUInt32LE(length, at + 4);
+  buf.writeUInt32LE(seq % 0x1_0000_0000, at + 8);
+  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 12);
+  buf.writeUInt32LE(time >>> 0, at + 16);
+  const p = at + FRAME_HEADER_BYTES;
+  if (typeof payload === 'string') buf.write(payload, p, length, 'utf8');
+  else payload.copy(buf, p);
+  const end = p + length;
+  buf.writeUInt32LE(zlib.crc32(buf.subarray(p, end), zlib.crc32(buf.subarray(at, at + 20))), at + 20);
+  return end;
+}
+
 export function encodeFrame(type: FrameType, flags: number, seq: number, time: number, payload: Buffer | string): Buffer {
   const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  buf.writeUInt16LE(FRAME_MAGIC, 0);
-  buf.writeUInt8(TYPE_CODE[type], 2);
-  buf.writeUInt8(flags & 0xff, 3);
-  buf.writeUInt32LE(length, 4);
-  buf.writeUInt32LE(seq % 0x1_0000_0000, 8);
-  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 12);
-  buf.writeUInt32LE(time >>> 0, 16);
-  if (typeof payload === 'string') buf.write(payload, FRAME_HEADER_BYTES, 'utf8');
-  else payload.copy(buf, FRAME_HEADER_BYTES);
-  const crc = zlib.crc32(buf.subarray(FRAME_HEADER_BYTES), zlib.crc32(buf.subarray(0, 20)));
-  buf.writeUInt32LE(crc, 20);
+  writeFrame(buf, 0, type, flags, seq, time, payload, length);
+  return buf;
+}
+
+/**
+ * A group in one buffer: a record frame per entry (sequence numbers from
+ * `firstSeq`) and the closing commit frame carrying `checkpoint`.
+ */
+export function encodeGroup(entries: ReadonlyArray<{ payload: Buffer | string; flags: number }>, firstSeq: number, time: number, checkpoint: Buffer): Buffer {
+  const lengths = new Array<number>(entries.length);
+  let total = FRAME_HEADER_BYTES + checkpoint.length;
+  for (let i = 0; i < entries.length; i++) {
+    const p = entries[i]!.payload;
+    const n = typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+    lengths[i] = n;
+    total += FRAME_HEADER_BYTES + n;
+  }
+  const buf = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    at = writeFrame(buf, at, 'record', e.flags, firstSeq + i, time, e.payload, lengths[i]!);
+  }
+  writeFrame(buf, at, 'commit', 0, firstSeq + entries.length, time, checkpoint, checkpoint.length);
   return buf;
 }
 

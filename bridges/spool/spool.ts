@@ -23,7 +23,7 @@ import { GridmsgError } from '../../core/errors.js';
 import { fsyncDir } from '../../core/files.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { AckFile, readAckFile, type AckState } from './ack-file.js';
-import { encodeFrame, type Frame } from './frame.js';
+import { encodeFrame, encodeGroup, type Frame } from './frame.js';
 import { acquireLock } from './lock.js';
 import { quarantine } from './quarantine.js';
 import { SpoolReader } from './reader.js';
@@ -299,17 +299,11 @@ export class Spool {
     if (this.failure) return Promise.reject(this.failure);
     const time = Math.floor(this.now() / 1000);
     const firstSeq = this.nextSeq;
-    const frames: Buffer[] = [];
-    let bytes = 0;
-    for (const e of entries) {
-      const f = encodeFrame('record', e.flags, this.nextSeq++, time, e.payload);
-      frames.push(f);
-      bytes += f.length;
-    }
     const cp = typeof checkpoint === 'string' ? Buffer.from(checkpoint) : checkpoint;
-    const commit = encodeFrame('commit', 0, this.nextSeq, time, cp);
-    frames.push(commit);
-    bytes += commit.length;
+    const group = encodeGroup(entries, firstSeq, time, cp);
+    this.nextSeq += entries.length;
+    const frames = [group];
+    const bytes = group.length;
     return new Promise((resolve, reject) => {
       this.queue.push({ firstSeq, nextSeq: this.nextSeq, frames, bytes, checkpoint: cp, resolve, reject });
       void this.flushLoop();

@@ -4,6 +4,7 @@ import {
   formatPerfData,
   formatPluginOutput,
   parsePerfData,
+  perfDataWellFormed,
   parsePluginOutput,
   parseRange,
   type PerfDatum,
@@ -89,4 +90,17 @@ test('plugin output round-trips through formatPluginOutput (property)', (t) => {
     ),
     { numRuns: 300 },
   );
+});
+
+test('the fast well-formedness check agrees with the parser (property)', (t) => {
+  const token = fc.oneof(
+    fc.array(datumArb, { maxLength: 3 }).map(formatPerfData),
+    fc.string({ unit: fc.constantFrom(...'ab=;:@~.-1 \'U%'.split('')), maxLength: 20 }),
+  );
+  fc.assert(
+    fc.property(fc.array(token, { maxLength: 3 }).map((parts) => parts.join(' ')), (text) => perfDataWellFormed(text) === (parsePerfData(text).errors.length === 0)),
+    { numRuns: 2000 },
+  );
+  t.true(perfDataWellFormed("time=0.06s;5;10;0; 'disk /var'=80%;@10:20;~:5;0;100 load=1.5;;;;"));
+  t.false(perfDataWellFormed('time=abc'));
 });

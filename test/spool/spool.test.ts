@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
-import { encodeFrame, listSegments, readFrame, Spool, type SpoolBatch } from '../../bridges/spool/index.js';
+import { encodeFrame, encodeGroup, listSegments, readFrame, Spool, type SpoolBatch } from '../../bridges/spool/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function tmp(t: { teardown: (fn: () => void) => void }): string {
@@ -220,4 +220,15 @@ test('kill -9 at any moment loses nothing that was reported durable (10 crashes)
   // Nothing is missing between groups either: the committed groups are exactly 0..last.
   const max = Math.max(...groups.keys());
   t.is(groups.size, max + 1);
+});
+
+test('a group encoded in one buffer is exactly its frames back to back (property)', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.record({ payload: fc.string({ unit: 'binary', maxLength: 50 }), flags: fc.nat(255) }), { maxLength: 8 }), fc.nat(2 ** 40), fc.string(), (entries, first, cp) => {
+      const expected = Buffer.concat([...entries.map((e, i) => encodeFrame('record', e.flags, first + i, 7, e.payload)), encodeFrame('commit', 0, first + entries.length, 7, Buffer.from(cp))]);
+      return encodeGroup(entries, first, 7, Buffer.from(cp)).equals(expected);
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
 });
