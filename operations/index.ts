@@ -12,3 +12,5 @@ export { brokerRole, pairRows, type BrokerObservation, type BrokerRole, type Bro
 export { parsePrometheus, metric, type Sample } from './prometheus.js';
 export { bridgeFromArg, bridgeFromConfig, rowFromSamples, readBridge, fetchText, type BridgeSource, type BridgeRow, type BridgeKind } from './bridge-status.js';
 export { gatherStatus, observeBroker, renderStatusText, renderStatusJson, type StatusReport } from './status.js';
+export { execLine, execWord, pathList, renderUnit, hardening, type UnitFile, type UnitEntry } from './systemd-unit.js';
+export { deployFiles, DEPLOY_DEFAULTS, LAYOUT, BROKER_USER, BRIDGE_USER, SITE_UNIT, brokerUnit, centralUnit, type DeployOptions, type DeployResult, type Bundle, type BundleKind } from './deploy-files.js';

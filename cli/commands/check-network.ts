@@ -58,6 +58,10 @@ export const checkNetworkCommand = defineCommand<Args>({
     const registry = checked.registry;
     try {
       const targets = resolveTargets(registry, args.state);
+      const tlsOnly = [...new Set(targets.brokers.map((b) => b.pair))].filter((p) => targets.brokers.every((b) => b.pair !== p || b.stompPort === undefined));
+      if (tlsOnly.length > 0) {
+        return unknown(`pair${tlsOnly.length > 1 ? 's' : ''} ${tlsOnly.join(', ')} open${tlsOnly.length > 1 ? '' : 's'} no plain STOMP port: probing over stomp+ssl (a monitoring certificate) is not supported yet`);
+      }
       const login = monitoringLogin(registry, args.state);
       const plan = planProbes(registry);
       const rtt = { warningMs: args['warning-rtt'], criticalMs: args['critical-rtt'] };

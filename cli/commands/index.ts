@@ -8,6 +8,7 @@ import { nagiosToMsgCommand } from './nagios-to-msg.js';
 import { checkBridgeCommand } from './check-bridge.js';
 import { checkNetworkCommand } from './check-network.js';
 import { statusCommand } from './status.js';
+import { deployFilesCommand } from './deploy-files.js';
 import { pkiCommand } from './pki.js';
 import { registryCommand } from './registry.js';
 import { sendCommand } from './send.js';
@@ -31,4 +32,5 @@ export const commands: GridmsgCommand<any>[] = [
   checkBridgeCommand,
   checkNetworkCommand,
   statusCommand,
+  deployFilesCommand,
 ];
