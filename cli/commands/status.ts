@@ -6,7 +6,7 @@
  * docs/operations.md.
  */
 import type { Argv } from 'yargs';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, describeError } from '../../core/errors.js';
 import {
   bridgeFromArg,
   bridgeFromConfig,
@@ -16,6 +16,7 @@ import {
   renderStatusText,
   resolveTargets,
   type BridgeSource,
+  type SessionLogin,
 } from '../../operations/index.js';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { loadRegistryForCommand } from './registry.js';
@@ -45,7 +46,14 @@ export const statusCommand = defineCommand<Args>({
     if (!registry) return 1;
     const targets = resolveTargets(registry, args.state);
     // Without a monitoring user the brokers are still asked: an ERROR about the login proves a broker is active too.
-    const login = registry.monitoring ? monitoringLogin(registry, args.state) : undefined;
+    let login: SessionLogin | undefined;
+    if (registry.monitoring) {
+      try {
+        login = monitoringLogin(registry, args.state);
+      } catch (err) {
+        ctx.logger.warn(`asking the brokers without a login: ${describeError(err)}`, { file: registry.file });
+      }
+    }
     const bridges: BridgeSource[] = [...args.bridge.map(bridgeFromArg), ...args['bridge-config'].map(bridgeFromConfig)];
     const report = await gatherStatus(targets.brokers, bridges, { ...(login ? { login } : {}), timeoutMs: args.timeout * 1000, source: targets.source });
     ctx.stdout.write(args.format === 'json' ? renderStatusJson(report) : renderStatusText(report));
