@@ -15,7 +15,7 @@ export interface BatcherOptions {
   lingerMs: number;
   /** Cursor-only progress is saved after this long without records (default 1000 ms). */
   idleCheckpointMs?: number;
-  /** Groups awaiting their fsync before producers are held back (default 32). */
+  /** Groups awaiting their fsync before producers are held back (default 8). */
   maxPendingGroups?: number;
 }
 
@@ -106,7 +106,7 @@ export class Batcher {
 
   /** Holds a producer back while too many groups wait for their fsync; throws a spool write failure. */
   async backpressure(): Promise<void> {
-    while (this.pending.size >= (this.options.maxPendingGroups ?? 32)) {
+    while (this.pending.size >= (this.options.maxPendingGroups ?? 8)) {
       await Promise.race([...this.pending]).catch(() => {});
     }
     if (this.failure) throw this.failure;

@@ -127,7 +127,7 @@ export class FileFollower {
     this.logger = options.logger;
     this.pollMs = options.pollMs ?? 250;
     this.graceMs = options.rotationGraceMs ?? 1000;
-    this.chunkBytes = options.chunkBytes ?? 1024 * 1024;
+    this.chunkBytes = options.chunkBytes ?? 256 * 1024;
     this.rotateAtBytes = options.rotateAtBytes;
     this.now = options.now ?? Date.now;
   }
@@ -355,8 +355,11 @@ export class FileFollower {
     }
   }
 
+  /** Reused for every read: lines are decoded to strings and the partial line is copied out. */
+  private readBuffer: Buffer | undefined;
+
   private async readMore(c: Current): Promise<FollowerEvent | undefined> {
-    const chunk = Buffer.allocUnsafe(this.chunkBytes);
+    const chunk = (this.readBuffer ??= Buffer.allocUnsafe(this.chunkBytes));
     const n = await new Promise<number>((resolve, reject) =>
       fs.read(c.fd, chunk, 0, this.chunkBytes, c.readPos, (err, bytes) => (err ? reject(err) : resolve(bytes))),
     );

@@ -57,7 +57,7 @@ interface Entry {
 /** Body of a group in `format`; records spooled in another format (before a reload) are re-encoded. */
 export function messageBody(batch: SpoolBatch, format: BodyFormat): Buffer {
   const flag = FORMAT_FLAGS[format];
-  if (batch.records.every((r) => r.flags === flag)) return Buffer.concat(batch.records.map((r) => r.payload));
+  if (batch.records.every((r) => r.flags === flag)) return batch.payloads;
   let out = '';
   for (const r of batch.records) {
     const from = FLAG_FORMATS[r.flags] ?? 'grid';
@@ -90,7 +90,7 @@ export class Sender {
 
   constructor(private readonly options: SenderOptions) {
     this.now = options.now ?? Date.now;
-    this.maxInFlightBytes = options.maxInFlightBytes ?? 32 * 1024 * 1024;
+    this.maxInFlightBytes = options.maxInFlightBytes ?? 16 * 1024 * 1024;
     this.reader = options.spool.reader();
     this.publisher = this.newPublisher();
   }

@@ -11,10 +11,9 @@ import type { Spool, SpoolBatch, SpooledRecord } from './spool.js';
 
 const CHUNK = 1024 * 1024;
 
-function readAt(fd: number, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+function readInto(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    fs.read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(buf.subarray(0, n))));
+    fs.read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
 }
 
@@ -98,7 +97,7 @@ export class SpoolReader {
     this.file = seg.file;
     this.firstSeqOfFile = seg.firstSeq;
     this.base = 0;
-    this.buf = Buffer.alloc(0);
+    this.buf = this.store.subarray(0, 0);
     this.pos = 0;
     this.records = [];
     this.bytes = 0;
@@ -110,20 +109,33 @@ export class SpoolReader {
     this.fd = undefined;
   }
 
-  /** Reads more committed bytes; false when there are none yet. */
+  /**
+   * Reads more committed bytes into the reused store (unparsed bytes are
+   * moved to its front first); false when there are none yet. Batches copy
+   * their payloads out, so nothing else points into the store.
+   */
   private async fill(): Promise<boolean> {
     const end = this.spool.durableEnd(this.file!);
     const fileOffset = this.base + this.buf.length;
     const want = Math.min(CHUNK, end - fileOffset);
     if (want <= 0) return false;
-    const chunk = await readAt(this.fd!, Math.max(want, 1), fileOffset);
-    if (chunk.length === 0) return false;
-    const rest = this.buf.subarray(this.pos);
-    this.buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    const rest = this.buf.length - this.pos;
+    if (this.store.length < rest + want) {
+      const grown = Buffer.allocUnsafe(Math.max(this.store.length * 2, rest + want));
+      this.buf.copy(grown, 0, this.pos);
+      this.store = grown;
+    } else if (rest > 0 && this.buf.buffer === this.store.buffer && this.buf.byteOffset === this.store.byteOffset) {
+      this.store.copyWithin(0, this.pos, this.buf.length);
+    } else if (rest > 0) {
+      this.buf.copy(this.store, 0, this.pos);
+    }
+    const n = await readInto(this.fd!, this.store, rest, want, fileOffset);
     this.base += this.pos;
     this.pos = 0;
-    return true;
+    this.buf = this.store.subarray(0, rest + n);
+    return n > 0;
   }
+  private store: Buffer = Buffer.allocUnsafe(2 * CHUNK);
 
   /** Parses buffered frames; returns a group when its commit frame is reached. */
   private parse(): SpoolBatch | undefined {
@@ -153,10 +165,19 @@ export class SpoolReader {
 
   private takeBatch(): SpoolBatch | undefined {
     if (this.records.length === 0) return undefined;
-    const records = this.records;
+    // Copy the payloads into one buffer of the batch's own: the read chunk is not kept alive by batches in flight.
+    const own = Buffer.allocUnsafe(this.bytes);
+    let at = 0;
+    const records = this.records.map((r) => {
+      r.payload.copy(own, at);
+      const payload = own.subarray(at, at + r.payload.length);
+      at += r.payload.length;
+      return { ...r, payload };
+    });
     const first = records[0]!;
     const last = records[records.length - 1]!;
     const batch: SpoolBatch = {
+      payloads: own,
       firstSeq: first.seq,
       lastSeq: last.seq,
       key: `${this.spool.id}:${first.seq}-${last.seq}`,

@@ -73,6 +73,8 @@ export interface SpoolBatch {
   time: number;
   records: SpooledRecord[];
   bytes: number;
+  /** Every record payload back to back (the records' payloads are views of it). */
+  payloads: Buffer;
 }
 
 export type RoomState =
