@@ -58,12 +58,24 @@ export class AckFile {
   private counter: number;
   private fd: number;
 
+  /**
+   * Opens the ack file; a new one is written in full (both slots) and synced
+   * at once, so that later updates overwrite in place and never need a new
+   * block: acknowledging must work on a full disk, it is what frees space.
+   */
   constructor(
     readonly file: string,
     initialCounter: number,
+    initial: AckState = { ackSeq: 0, dropped: 0 },
   ) {
     this.counter = initialCounter;
-    this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+', 0o644);
+    const exists = fs.existsSync(file) && fs.statSync(file).size >= 2 * SLOT_BYTES;
+    this.fd = fs.openSync(file, exists ? 'r+' : 'w+', 0o644);
+    if (!exists) {
+      const both = Buffer.concat([encodeSlot(initial, initialCounter), encodeSlot(initial, initialCounter)]);
+      fs.writeSync(this.fd, both, 0, both.length, 0);
+      fs.fsyncSync(this.fd);
+    }
   }
 
   write(state: AckState): Promise<void> {

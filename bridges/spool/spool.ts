@@ -121,15 +121,30 @@ interface PendingGroup {
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
-function writev(fd: number, buffers: Buffer[], position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const total = buffers.reduce((n, b) => n + b.length, 0);
-    fs.writev(fd, buffers, position, (err, written) => {
-      if (err) return reject(err);
-      if (written !== total) return reject(Object.assign(new Error(`short write (${written} of ${total} bytes)`), { code: 'EIO' }));
-      resolve();
-    });
-  });
+function writevOnce(fd: number, buffers: Buffer[], position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.writev(fd, buffers, position, (err, written) => (err ? reject(err) : resolve(written))));
+}
+
+/** Writes all of `buffers` at `position`; a short write is continued, so a full disk surfaces as ENOSPC. */
+async function writev(fd: number, buffers: Buffer[], position: number): Promise<void> {
+  let rest = buffers;
+  let at = position;
+  while (rest.length > 0) {
+    const written = await writevOnce(fd, rest, at);
+    if (written === 0) throw Object.assign(new Error('write returned 0 bytes'), { code: 'EIO' });
+    at += written;
+    let skip = written;
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      next.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    rest = next;
+  }
 }
 
 function fdatasync(fd: number): Promise<void> {
@@ -187,7 +202,7 @@ export class Spool {
     this.id = id;
     this.ack = { ...ack };
     this.persistedAck = { ...ack };
-    this.ackFile = new AckFile(path.join(this.dir, 'ack'), ackCounter);
+    this.ackFile = new AckFile(path.join(this.dir, 'ack'), ackCounter, ack);
   }
 
   /**
@@ -433,7 +448,7 @@ export class Spool {
   private writeError(file: string, err: unknown): GridmsgError {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     const full = code === 'ENOSPC' || code === 'EDQUOT';
-    return new GridmsgError(full ? 'SPOOL_DISK_FULL' : 'SPOOL_WRITE_FAILED', `cannot write spool segment ${file} (${code}: ${(err as Error).message})`, { file, cause: err });
+    return new GridmsgError(full ? 'SPOOL_DISK_FULL' : 'SPOOL_WRITE_FAILED', `cannot write spool segment (${code}: ${(err as Error).message})`, { file, cause: err });
   }
 
   /** Resolves when more committed data exists than `seq` (or the spool closes). */
@@ -509,6 +524,8 @@ export class Spool {
       this.deleteAckedSegments(state.ackSeq);
     } catch (err) {
       this.logger.error('spool: cannot persist the ack (records will be resent after a restart)', { file: this.ackFile.file, error: (err as Error).message });
+      // Receipted segments can go anyway: nothing in them needs sending, and deleting them is what frees a full disk.
+      this.deleteAckedSegments(state.ackSeq);
     } finally {
       this.ackWriting = undefined;
     }
