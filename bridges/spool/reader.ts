@@ -120,6 +120,8 @@ export class SpoolReader {
     const want = Math.min(CHUNK, end - fileOffset);
     if (want <= 0) return false;
     const rest = this.buf.length - this.pos;
+    // Records of the group being read point into the store, which is about to be overwritten: give them their own copies.
+    for (const r of this.records) r.payload = Buffer.from(r.payload);
     if (this.store.length < rest + want) {
       const grown = Buffer.allocUnsafe(Math.max(this.store.length * 2, rest + want));
       this.buf.copy(grown, 0, this.pos);

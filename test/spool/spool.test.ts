@@ -232,3 +232,25 @@ test('a group encoded in one buffer is exactly its frames back to back (property
   );
   t.pass();
 });
+
+test('groups spanning read chunks come back byte for byte (read after writing, and while writing)', async (t) => {
+  const dir = tmp(t);
+  const spool = Spool.open({ dir, segmentBytes: 8 * 1024 * 1024, maxBytes: 1 << 30 });
+  t.teardown(() => spool.close());
+  const payload = (g: number, i: number): string => `g${g}r${i}:` + String.fromCharCode(97 + ((g + i) % 26)).repeat(5000 + ((g * 7 + i) % 3000));
+  for (let g = 0; g < 6; g++) await spool.append(Array.from({ length: 100 + g }, (_, i) => ({ payload: payload(g, i), flags: 0 })), `cp${g}`);
+  const reader = spool.reader();
+  const got: string[][] = [];
+  const reading = (async () => {
+    while (got.length < 12) {
+      const b = await reader.next(AbortSignal.timeout(20_000));
+      if (!b) break;
+      got.push(b.records.map((r) => r.payload.toString()));
+    }
+  })();
+  for (let g = 6; g < 12; g++) await spool.append(Array.from({ length: 100 + g }, (_, i) => ({ payload: payload(g, i), flags: 0 })), `cp${g}`);
+  await reading;
+  reader.close();
+  t.is(got.length, 12);
+  for (let g = 0; g < 12; g++) t.deepEqual(got[g], Array.from({ length: 100 + g }, (_, i) => payload(g, i)), `group ${g}`);
+});
