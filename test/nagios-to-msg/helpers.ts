@@ -106,7 +106,7 @@ export async function collect(stompPort: number, destination: string): Promise<R
     async waitFor(n, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (uniqueCount(r) < n) {
-        if (Date.now() > deadline) throw new Error(`only ${uniqueCount(r)} of ${n} results arrived within ${timeoutMs} ms`);
+        if (Date.now() > deadline) throw new Error(`only ${uniqueCount(r)} of ${n} results arrived within ${timeoutMs} ms${r.errors.length > 0 ? `; decode errors: ${r.errors.slice(0, 3).join(' | ')}` : ''}`);
         await new Promise((res) => setTimeout(res, 50));
       }
     },
