@@ -20,6 +20,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../core/logger.js';
 import { freePort } from '../core/ports.js';
@@ -58,6 +59,13 @@ async function setupBridge(dir: string, port: number, onReceipt?: (b: SpoolBatch
   return { bridge, perf };
 }
 
+/** CPU seconds (user + system) the process used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -73,7 +81,7 @@ async function receiptedSoFar(port: number): Promise<number> {
   }
 }
 
-async function throughput(): Promise<{ rate: number; seconds: number; peakRssMb: number }> {
+async function throughput(): Promise<{ rate: number; seconds: number; peakRssMb: number; cpuUsPerResult: number }> {
   const tmp = tempDir('gridmsg-bench-fwd-');
   const broker = await startTestBroker({ heapMb: 768 });
   try {
@@ -105,7 +113,8 @@ async function throughput(): Promise<{ rate: number; seconds: number; peakRssMb:
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const peak = peakRssMb(daemon.pid);
-      return { rate: RESULTS / seconds, seconds, peakRssMb: peak };
+      const cpu = cpuSeconds(daemon.pid);
+      return { rate: RESULTS / seconds, seconds, peakRssMb: peak, cpuUsPerResult: (cpu * 1e6) / RESULTS };
     } finally {
       await daemon.stop(30_000);
     }
@@ -220,7 +229,8 @@ async function main(): Promise<void> {
   process.stderr.write(`bridge: ${fwd.rate.toFixed(0)} results/s; running stomp.py...\n`);
   const py = await stompPy();
   console.log(`site bridge, ${RESULTS} perfdata results -> local ActiveMQ (persistent, receipts, spool fsync-ed)`);
-  console.log(`  gridmsg nagios-to-msg: ${fwd.rate.toFixed(0)} results/s (${fwd.seconds.toFixed(1)} s incl. daemon start-up), daemon peak RSS ${fwd.peakRssMb.toFixed(0)} MB`);
+  console.log(`  gridmsg nagios-to-msg: ${fwd.rate.toFixed(0)} results/s (${fwd.seconds.toFixed(1)} s incl. daemon start-up), daemon peak RSS ${fwd.peakRssMb.toFixed(0)} MB, daemon CPU ${fwd.cpuUsPerResult.toFixed(1)} us/result`);
+  console.log(`  (load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores: rates on a shared machine vary with it)`);
   console.log(`  stomp.py, one persistent message per result with receipts (${STOMPPY} results): ${py.toFixed(0)} results/s`);
   console.log(`  ratio gridmsg/stomp.py: ${(fwd.rate / py).toFixed(1)}x   goals: >= 50000 results/s, >= 10x, peak RSS < 200 MB`);
   if (LATENCY_SECONDS > 0) {

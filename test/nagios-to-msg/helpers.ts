@@ -8,8 +8,11 @@ import { createConsumer, type Consumer } from '../../clients/index.js';
 import { bodyFormatOf, decodeRecords, recordCountOf, type MetricRecord } from '../../bridges/format/index.js';
 import { LINE_MARKER } from '../../bridges/nagios-to-msg/index.js';
 
-export function writeSiteClientConfig(dir: string, stompPort: number, destination: string, site = 'TEST-SITE'): string {
+/** A site client config pointing at local brokers (one port, or the ports of a pair, active first). */
+export function writeSiteClientConfig(dir: string, stompPort: number | number[], destination: string, site = 'TEST-SITE'): string {
   const file = path.join(dir, `${site}.client.yaml`);
+  const ports = Array.isArray(stompPort) ? stompPort : [stompPort];
+  const brokers = ports.map((p, i) => `  - name: test-broker-${i}\n    host: 127.0.0.1\n    port: ${p}\n`).join('');
   fs.writeFileSync(
     file,
     `kind: site
@@ -18,10 +21,7 @@ tenant: EGI
 role: site
 nagiosHost: nagios.test.example.org
 brokers:
-  - name: test-broker
-    host: 127.0.0.1
-    port: ${stompPort}
-destination: ${destination}
+${brokers}destination: ${destination}
 credentials: {}
 `,
   );
@@ -93,9 +93,10 @@ export interface Received {
   close(): Promise<void>;
 }
 
-/** Subscribes to `destination` and decodes every message. */
-export async function collect(stompPort: number, destination: string): Promise<Received> {
-  const consumer = createConsumer({ brokers: [{ name: 'test', host: '127.0.0.1', port: stompPort }], heartbeatMs: 0 });
+/** Subscribes to `destination` (on one broker, or a pair, active first) and decodes every message. */
+export async function collect(stompPort: number | number[], destination: string): Promise<Received> {
+  const ports = Array.isArray(stompPort) ? stompPort : [stompPort];
+  const consumer = createConsumer({ brokers: ports.map((port, i) => ({ name: `test-${i}`, host: '127.0.0.1', port })), heartbeatMs: ports.length > 1 ? 2000 : 0 });
   const r: Received = {
     records: [],
     keys: [],

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { silentLogger } from '../../core/logger.js';
 import { Bridge, evaluateStatus, loadBridgeConfig, readStatus } from '../../bridges/nagios-to-msg/index.js';
 import { startTestBroker } from '../helpers/broker.js';
+import { startBrokerPair } from '../helpers/broker-pair.js';
 import { tempDir } from '../helpers/tmp.js';
 import { collect, perfdataLine, writeBridgeConfig, writeSiteClientConfig } from './helpers.js';
 
@@ -67,4 +68,40 @@ test('broker stopped for a while: results accumulate in the spool and all arrive
   const after = evaluateStatus(readStatus(config.statusFile), config.check, Date.now());
   t.is(after.code, 0, after.output);
   t.true(fs.existsSync(config.statusFile));
+});
+
+test('the active broker of the site pair is killed mid-stream: the standby takes over and every result arrives', async (t) => {
+  const tmp = tempDir('gridmsg-pairfail-');
+  t.teardown(tmp.cleanup);
+  const pair = await startBrokerPair();
+  t.teardown(() => pair.stop());
+  const ports = [pair.a.stompPort, pair.b.stompPort];
+  const dest = '/queue/test.pair';
+  const client = writeSiteClientConfig(tmp.dir, ports, dest);
+  const perf = path.join(tmp.dir, 'service-perfdata');
+  const config = loadBridgeConfig(writeBridgeConfig(tmp.dir, { client, inputs: [{ path: perf }], spoolDir: path.join(tmp.dir, 'spool'), extra: 'publisher:\n  receiptTimeout: 5s\n' }));
+  const bridge = await Bridge.start({ config, logger: silentLogger() });
+  t.teardown(() => bridge.stop());
+  const received = await collect(ports, dest);
+  t.teardown(() => received.close());
+  const TOTAL = 20_000;
+  let written = 0;
+  const feed = async (upTo: number): Promise<void> => {
+    while (written < upTo) {
+      let text = '';
+      for (let i = written; i < Math.min(upTo, written + 500); i++) text += perfdataLine({ host: 'ce.example.org', service: `r${i}` }) + '\n';
+      fs.appendFileSync(perf, text);
+      written = Math.min(upTo, written + 500);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await feed(TOTAL / 2);
+  await pair.kill9(pair.a);
+  await feed(TOTAL);
+  await pair.waitUntilActive(pair.b, 60_000);
+  await received.waitFor(TOTAL, 120_000);
+  t.deepEqual(received.errors, []);
+  const names = new Set(received.records.map((r) => r.metricName));
+  t.is(names.size, TOTAL);
+  t.is(received.records.length, TOTAL, 'a result seen twice always came under the same key (counted once)');
 });
