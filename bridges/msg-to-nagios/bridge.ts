@@ -156,7 +156,8 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
       if (status.state !== 'ready') {
         log.warn(`Nagios is not taking results for ${Math.round((Date.now() - status.since) / 1000)} s: ${status.reason ?? status.state}; holding ${s.inFlight} message(s) unacked`);
       }
-      log.info('stats', { messages: s.messages, records: s.records, submitted: s.submitted, rejected: s.rejected, duplicates: s.duplicates, stale: s.stale, unknown: s.unknown, inFlight: s.inFlight });
+      const w = writer instanceof CommandPipeWriter ? { pipeWrites: writer.writes, pipeFull: writer.pipeFull, truncated: writer.truncated } : writer instanceof SpoolWriter ? { spoolFiles: writer.filesWritten } : {};
+      log.info('stats', { messages: s.messages, records: s.records, submitted: s.submitted, rejected: s.rejected, duplicates: s.duplicates, stale: s.stale, unknown: s.unknown, inFlight: s.inFlight, fsyncs: journal.fsyncs, ...w });
     };
     const timer = setInterval(report, cfg.summaryIntervalSeconds * 1000);
     cleanups.unshift(() => clearInterval(timer));

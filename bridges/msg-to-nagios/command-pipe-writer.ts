@@ -41,6 +41,8 @@ export class CommandPipeWriter implements NagiosWriter {
   linesWritten = 0;
   writes = 0;
   truncated = 0;
+  /** Write attempts refused because the pipe was full (Nagios reading slower than us). */
+  pipeFull = 0;
 
   constructor(private readonly options: CommandPipeWriterOptions) {
     this.retryMinMs = options.retryMinMs ?? 200;
@@ -60,7 +62,7 @@ export class CommandPipeWriter implements NagiosWriter {
     const lines = results.map((item) => {
       const cl = commandLine(item, PIPE_BUF, this.maxOutputBytes);
       if (cl.truncated) this.truncated++;
-      return { line: cl.line, item };
+      return { line: cl.line, bytes: cl.bytes, item };
     });
     const { journal } = this.options;
     for (const chunk of packChunks(lines, PIPE_BUF)) {
@@ -101,6 +103,7 @@ export class CommandPipeWriter implements NagiosWriter {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
           // The pipe is full: Nagios is reading slower than we write. Wait briefly.
+          this.pipeFull++;
           fullSince ??= Date.now();
           if (Date.now() - fullSince > (this.options.fullReportMs ?? 10_000)) {
             this.tracker.set('backlogged', `command pipe ${this.options.path} full for ${Math.round((Date.now() - fullSince) / 1000)} s: Nagios is not reading it`);

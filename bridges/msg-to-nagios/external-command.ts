@@ -36,14 +36,21 @@ export interface CommandLine {
  */
 export function commandLine(r: PreparedResult, maxLineBytes: number = PIPE_BUF, maxOutputBytes: number = NAGIOS_OUTPUT_LIMIT): CommandLine {
   const prefix = commandPrefix(r);
-  const room = Math.min(maxOutputBytes, maxLineBytes - utf8Length(prefix) - 1);
-  const { text, truncated } = fitEscapedOutput(escapeOutput(r.output), Math.max(0, room));
+  const prefixBytes = utf8Length(prefix);
+  const escaped = escapeOutput(r.output);
+  const escapedBytes = utf8Length(escaped);
+  const room = Math.min(maxOutputBytes, maxLineBytes - prefixBytes - 1);
+  if (escapedBytes <= room) return { line: `${prefix}${escaped}\n`, bytes: prefixBytes + escapedBytes + 1, truncated: false };
+  const { text } = fitEscapedOutput(escaped, Math.max(0, room));
   const line = `${prefix}${text}\n`;
-  return { line, bytes: utf8Length(line), truncated };
+  return { line, bytes: utf8Length(line), truncated: true };
 }
 
 /** True when the full output (up to `maxOutputBytes`) fits one pipe line without further cutting. */
 export function fitsOneLine(r: PreparedResult, maxLineBytes: number = PIPE_BUF, maxOutputBytes: number = NAGIOS_OUTPUT_LIMIT): boolean {
+  // Escaping at most doubles the length, a UTF-16 unit is at most 3 UTF-8 bytes,
+  // and names are at most 255 + 1024 bytes: short outputs fit without counting.
+  if (r.output.length * 6 + 1400 <= maxLineBytes) return true;
   const escaped = Math.min(utf8Length(escapeOutput(r.output)), maxOutputBytes);
   return utf8Length(commandPrefix(r)) + escaped + 1 <= maxLineBytes;
 }
@@ -57,26 +64,27 @@ export interface PipeChunk<T> {
 /**
  * Packs whole lines, in order, into chunks of at most `limit` bytes. A line
  * longer than `limit` is a programming error (lines are cut before).
+ * `bytes` (the line's UTF-8 length) is computed when not given.
  */
-export function packChunks<T>(lines: Array<{ line: string; item: T }>, limit: number = PIPE_BUF): Array<PipeChunk<T>> {
+export function packChunks<T>(lines: Array<{ line: string; item: T; bytes?: number }>, limit: number = PIPE_BUF): Array<PipeChunk<T>> {
   const chunks: Array<PipeChunk<T>> = [];
-  let parts: Buffer[] = [];
+  let text = '';
   let items: T[] = [];
   let size = 0;
   const flush = (): void => {
-    if (parts.length === 0) return;
-    chunks.push({ data: Buffer.concat(parts, size), items });
-    parts = [];
+    if (items.length === 0) return;
+    chunks.push({ data: Buffer.from(text, 'utf8'), items });
+    text = '';
     items = [];
     size = 0;
   };
-  for (const { line, item } of lines) {
-    const buf = Buffer.from(line, 'utf8');
-    if (buf.length > limit) throw new RangeError(`command line of ${buf.length} bytes exceeds the ${limit}-byte write limit`);
-    if (size + buf.length > limit) flush();
-    parts.push(buf);
+  for (const { line, item, bytes } of lines) {
+    const n = bytes ?? utf8Length(line);
+    if (n > limit) throw new RangeError(`command line of ${n} bytes exceeds the ${limit}-byte write limit`);
+    if (size + n > limit) flush();
+    text += line;
     items.push(item);
-    size += buf.length;
+    size += n;
   }
   flush();
   return chunks;

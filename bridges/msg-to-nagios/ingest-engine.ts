@@ -11,7 +11,7 @@ import { RejectStats } from './reject-stats.js';
 import type { NamingRules } from './service-naming.js';
 import { hostMatcher } from './site-policy.js';
 import type { StateJournal } from './state-journal.js';
-import { objectKey, type PreparedResult, type Rejection } from './types.js';
+import type { PreparedResult, Rejection } from './types.js';
 import { UnknownObjects } from './unknown-objects.js';
 
 /** The settings of the engine that a reload (SIGHUP) may change. */
@@ -234,17 +234,22 @@ export class IngestEngine {
       const items = batch.flatMap((j) => j.items);
       try {
         await this.writeRouted(items);
-        for (const r of items) {
-          const k = objectKey(r.host, r.service);
-          const planned = this.plannedNewest.get(k);
-          const stored = this.deps.journal.state.newestFor(k);
-          if (planned !== undefined && stored !== undefined && stored >= planned) this.plannedNewest.delete(k);
-        }
+        this.prunePlanned();
         for (const j of batch) j.resolve();
       } catch (err) {
         for (const j of batch) j.reject(err);
       }
       if (this.queue.length === 0) this.deps.journal.maybeCompact();
+    }
+  }
+
+  /** Forgets planned times the journal now holds (they are only needed until written). */
+  private prunePlanned(): void {
+    if (this.plannedNewest.size < 50_000) return;
+    const state = this.deps.journal.state;
+    for (const [k, planned] of this.plannedNewest) {
+      const stored = state.newestFor(k);
+      if (stored !== undefined && stored >= planned) this.plannedNewest.delete(k);
     }
   }
 

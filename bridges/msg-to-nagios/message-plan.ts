@@ -1,5 +1,5 @@
-import { bodyFormatOf, decodeRecords, recordCountOf, ROLE_HEADER, SITE_NAME_HEADER } from '../format/index.js';
-import { lossyText, recordText, splitRecords } from './body-records.js';
+import { bodyFormatOf, decodeRecords, recordCountOf, ROLE_HEADER, SITE_NAME_HEADER, type BodyFormat, type DecodeResult } from '../format/index.js';
+import { lossyText, recordText, splitRecords, type RawRecord } from './body-records.js';
 import { lookup, type KnownObjects } from './known-objects.js';
 import { checkRecord, type RecordPolicy } from './record-check.js';
 import { roleAllowed } from './service-naming.js';
@@ -73,6 +73,24 @@ function refuseMessage(key: string, body: Uint8Array, rejection: Omit<Rejection,
   return plan;
 }
 
+function refuse(plan: MessagePlan, raw: RawRecord, ref: RecordRef, reason: Rejection['reason'], detail: string): void {
+  plan.rejections.push({ index: raw.index, reason, detail, raw: lossyText(raw.bytes) });
+  plan.rejectedRefs.push(ref);
+}
+
+/**
+ * The whole body decoded at once, when every record is within size, the body
+ * is valid UTF-8 without NUL, and the decoder frames records as splitRecords
+ * does; otherwise undefined (records are then checked and decoded one by one).
+ */
+export function decodeWhole(body: Uint8Array, raws: readonly RawRecord[], format: BodyFormat, maxRecordBytes: number): DecodeResult[] | undefined {
+  for (const r of raws) if (r.bytes.length > maxRecordBytes) return undefined;
+  const text = recordText(body);
+  if (text === undefined || text.includes('\u0000')) return undefined;
+  const decoded = decodeRecords(text, format);
+  return decoded.length === raws.length ? decoded : undefined;
+}
+
 /**
  * Decides, for every record of a message, whether it goes to Nagios, to the
  * error destination (with the reason), or nowhere (duplicate, stale, unknown
@@ -97,6 +115,8 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
   if (raws.length === 0) return refuseMessage(msg.key, msg.body, { reason: 'malformed-message', detail: 'the message holds no record' }, ctx.isDone);
 
   const plan = emptyPlan(msg.key, raws.length);
+  // Fast path (a clean body, the usual case): check and decode the whole body once.
+  const whole = decodeWhole(msg.body, raws, format.format, ctx.maxRecordBytes);
   const declared = recordCountOf(msg.headers);
   if (declared !== undefined && declared !== raws.length) plan.warnings.push(`header recordCount says ${declared} but the body holds ${raws.length} records`);
   const policy: RecordPolicy = headerRole === undefined ? ctx.policy : { ...ctx.policy, headerRole };
@@ -107,31 +127,31 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
       plan.duplicates++;
       continue;
     }
-    const refuse = (reason: Rejection['reason'], detail: string, text?: string): void => {
-      plan.rejections.push({ index: raw.index, reason, detail, raw: text ?? lossyText(raw.bytes) });
-      plan.rejectedRefs.push(ref);
-    };
-    if (raw.bytes.length > ctx.maxRecordBytes) {
-      refuse('record-too-large', `record ${raw.index} (body line ${raw.line}) is ${raw.bytes.length} bytes, more than the ${ctx.maxRecordBytes} allowed`);
-      continue;
+    let decoded: DecodeResult | undefined;
+    if (whole !== undefined) decoded = whole[raw.index];
+    else {
+      if (raw.bytes.length > ctx.maxRecordBytes) {
+        refuse(plan, raw, ref, 'record-too-large', `record ${raw.index} (body line ${raw.line}) is ${raw.bytes.length} bytes, more than the ${ctx.maxRecordBytes} allowed`);
+        continue;
+      }
+      const text = recordText(raw.bytes);
+      if (text === undefined) {
+        refuse(plan, raw, ref, 'invalid-utf8', `record ${raw.index} (body line ${raw.line}) is not valid UTF-8`);
+        continue;
+      }
+      if (text.includes('\u0000')) {
+        refuse(plan, raw, ref, 'nul-character', `record ${raw.index} (body line ${raw.line}) contains a NUL character`);
+        continue;
+      }
+      decoded = decodeRecords(text, format.format)[0];
     }
-    const text = recordText(raw.bytes);
-    if (text === undefined) {
-      refuse('invalid-utf8', `record ${raw.index} (body line ${raw.line}) is not valid UTF-8`);
-      continue;
-    }
-    if (text.includes('\u0000')) {
-      refuse('nul-character', `record ${raw.index} (body line ${raw.line}) contains a NUL character`, text);
-      continue;
-    }
-    const decoded = decodeRecords(text, format.format)[0];
     if (decoded === undefined || !decoded.ok) {
-      refuse('malformed-record', `record ${raw.index} (body line ${raw.line}): ${decoded === undefined ? 'empty record' : decoded.error}`, text);
+      refuse(plan, raw, ref, 'malformed-record', `record ${raw.index} (body line ${raw.line}): ${decoded === undefined ? 'empty record' : decoded.error}`);
       continue;
     }
     const checked = checkRecord(decoded.record, ref, policy, ctx.now);
     if (!checked.ok) {
-      refuse(checked.reason, `record ${raw.index} (body line ${raw.line}): ${checked.detail}`, text);
+      refuse(plan, raw, ref, checked.reason, `record ${raw.index} (body line ${raw.line}): ${checked.detail}`);
       continue;
     }
     const r = checked.result;
@@ -144,7 +164,7 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
         plan.unknown.push(unknown);
         if (ctx.unknownAction === 'reject') {
           const what = found === 'unknown-host' ? `host "${r.host}"` : `service "${r.service ?? ''}" on host "${r.host}"`;
-          refuse(found, `record ${raw.index} (body line ${raw.line}): the central Nagios defines no ${what}`, text);
+          refuse(plan, raw, ref, found, `record ${raw.index} (body line ${raw.line}): the central Nagios defines no ${what}`);
           continue;
         }
         if (ctx.unknownAction === 'drop') {

@@ -21,21 +21,21 @@ export function hasNul(text: string): boolean {
  * Callers refuse NUL before (it is replaced here too, as a last line of defence).
  */
 export function neutralizeOutput(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, CONTROL_REPLACEMENT);
+  if (!NEEDS_NEUTRALIZING.test(text)) return text;
+  return text.replace(/\r\n?/g, '\n').replace(CONTROLS, CONTROL_REPLACEMENT);
 }
+
+const NEEDS_NEUTRALIZING = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Escapes output onto one line the way Nagios unescapes it: `\` -> `\\`, newline -> `\n`. */
 export function escapeOutput(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else out += ch;
-  }
-  return out;
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(ESCAPES, (c) => (c === '\\' ? '\\\\' : '\\n'));
 }
+
+const NEEDS_ESCAPE = /[\\\n]/;
+const ESCAPES = /[\\\n]/g;
 
 /** Inverse of escapeOutput, exactly as Nagios' unescape_check_result_output does it. */
 export function unescapeOutput(text: string): string {

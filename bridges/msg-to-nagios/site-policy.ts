@@ -21,9 +21,16 @@ export function globToRegExp(glob: string): RegExp {
 /** Compiled host patterns of a queue; absent patterns allow any host. */
 export function hostMatcher(patterns: readonly string[] | undefined): (host: string) => boolean {
   if (patterns === undefined) return () => true;
-  const res = patterns.map(globToRegExp);
-  return (host) => res.some((re) => re.test(host));
+  const cached = compiled.get(patterns);
+  if (cached !== undefined) return cached;
+  const re = patterns.length === 0 ? /(?!)/ : new RegExp(patterns.map((p) => globToRegExp(p).source).join('|'), 'i');
+  const match = (host: string): boolean => re.test(host);
+  compiled.set(patterns, match);
+  return match;
 }
+
+/** Matchers per pattern list (a queue's list object lives as long as its configuration). */
+const compiled = new WeakMap<readonly string[], (host: string) => boolean>();
 
 /** Site names in destinations have dots turned to `_` (registry naming scheme). */
 export function destinationSiteToken(site: string): string {

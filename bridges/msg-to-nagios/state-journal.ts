@@ -62,6 +62,8 @@ export class StateJournal {
   private syncing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private closed = false;
+  /** fsyncs done (group commit: far fewer than messages). */
+  fsyncs = 0;
 
   private constructor(
     private readonly options: StateJournalOptions,
@@ -184,6 +186,7 @@ export class StateJournal {
    */
   sync(): Promise<void> {
     if (this.syncing === undefined) {
+      this.fsyncs++;
       this.syncing = new Promise<void>((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve()))).finally(() => {
         this.syncing = undefined;
       });

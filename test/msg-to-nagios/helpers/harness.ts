@@ -115,9 +115,13 @@ export interface BridgeProcess {
   waitForLog(re: RegExp, timeoutMs?: number, from?: number): Promise<void>;
 }
 
-/** Starts a real bridge process (from source, through the CLI). */
-export function startBridge(configFile: string, logFile: string, extraArgs: string[] = []): BridgeProcess {
-  const proc = startProcess(process.execPath, ['--import=tsx', path.join(REPO, 'test/msg-to-nagios/helpers/run-bridge.ts'), configFile, ...extraArgs], { cwd: REPO, logFile });
+/**
+ * Starts a real bridge process through the CLI: from source (tsx) by default,
+ * or from the build (`built`: bin/gridmsg.js, what production runs).
+ */
+export function startBridge(configFile: string, logFile: string, extraArgs: string[] = [], nodeArgs: string[] = [], built = false): BridgeProcess {
+  const entry = built ? [path.join(REPO, 'bin', 'gridmsg.js'), 'msg-to-nagios', '--config'] : ['--import=tsx', path.join(REPO, 'test/msg-to-nagios/helpers/run-bridge.ts')];
+  const proc = startProcess(process.execPath, [...nodeArgs, ...entry, configFile, ...extraArgs], { cwd: REPO, logFile });
   const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
   return {
     process: proc,
