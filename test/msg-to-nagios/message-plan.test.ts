@@ -1,8 +1,11 @@
 import test from 'ava';
+import fc from 'fast-check';
 import type { ConsumerQueue } from '../../clients/client-config.js';
-import { encodeRecords, isoTimestamp } from '../../bridges/format/index.js';
+import { decodeRecords, encodeRecords, isoTimestamp } from '../../bridges/format/index.js';
+import { recordText, splitRecords } from '../../bridges/msg-to-nagios/body-records.js';
+import { recordArb } from '../format/arbitraries.js';
 import { parseObjectCache } from '../../bridges/msg-to-nagios/known-objects.js';
-import { planMessage, type IncomingMessage, type PlanContext } from '../../bridges/msg-to-nagios/message-plan.js';
+import { decodeWhole, planMessage, type IncomingMessage, type PlanContext } from '../../bridges/msg-to-nagios/message-plan.js';
 import { DEFAULT_ILLEGAL_NAME_CHARS } from '../../bridges/msg-to-nagios/object-names.js';
 import { hostMatcher } from '../../bridges/msg-to-nagios/site-policy.js';
 import type { RecordRef, RejectReason } from '../../bridges/msg-to-nagios/types.js';
@@ -160,4 +163,29 @@ test('a recordCount header that disagrees with the body is reported, not fatal',
   const plan = planMessage(message(encodeRecords([goodRecord()], 'grid'), { recordCount: '5' }), context());
   t.is(plan.submit.length, 1);
   t.regex(plan.warnings[0] ?? '', /recordCount says 5 but the body holds 1/);
+});
+
+test('decoding a clean body at once gives exactly what decoding its records one by one gives', (t) => {
+  const junk = fc.constantFrom('', 'garbage line', 'EOT', 'hostName: x', 'detailsData: a\nEOT', '\\EOT', 'metricStatus: NOPE', '{"hostName":"h"}', '{not json');
+  const body = fc.tuple(fc.array(fc.oneof(recordArb.map((r) => ({ r })), junk.map((j) => ({ j }))), { maxLength: 8 }), fc.constantFrom('grid' as const, 'json' as const)).map(([parts, format]) => ({
+    format,
+    text: parts.map((p) => ('r' in p ? encodeRecords([p.r], format) : `${p.j}\n`)).join(''),
+  }));
+  let wholeDecoded = 0;
+  fc.assert(
+    fc.property(body, ({ format, text }) => {
+      const bytes = Buffer.from(text);
+      const raws = splitRecords(bytes, format);
+      const whole = decodeWhole(bytes, raws, format, 1 << 20);
+      if (whole === undefined) return true;
+      wholeDecoded++; // not clean (NUL, ...) or framed differently: the plan takes the one-by-one path
+      const one = raws.map((r) => decodeRecords(recordText(r.bytes)!, format)[0]);
+      return whole.every((w, i) => {
+        const o = one[i];
+        return o !== undefined && w.ok === o.ok && (w.ok && o.ok ? JSON.stringify(w.record) === JSON.stringify(o.record) : true);
+      });
+    }),
+    { numRuns: 500 },
+  );
+  t.true(wholeDecoded > 100, `only ${wholeDecoded} bodies took the whole-body path`);
 });
