@@ -32,5 +32,23 @@ export {
 } from './naming.js';
 export { parseSize, formatSize } from './sizes.js';
 export { DEFAULT_LIMITS, DEFAULT_LOCK, DEFAULT_PATTERN, DEFAULT_PREFIX } from './normalize.js';
-export { localize, localPortCount, localSecretFile, LOOPBACK, type LocalizeOptions } from './localize.js';
+export { localize, localPortCount, localSecretFile, localPkiDir, localClientTls, LOOPBACK, type LocalizeOptions } from './localize.js';
+export {
+  brokerAuthMode,
+  brokerUser,
+  clientScheme,
+  hasPassword,
+  isTlsBroker,
+  linkScheme,
+  networkPasswordNeeded,
+  pairAccess,
+  pairBrokers,
+  partyPairs,
+  type AuthMode,
+  type ClientScheme,
+  type LinkScheme,
+  type PairAccess,
+  type PartyIdentity,
+} from './transport.js';
+export { DEFAULT_CLIENT_TLS } from './normalize.js';
 export { renderNetwork, renderText, renderDot, renderMermaid, type ShowFormat } from './render.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { normalizeRegistry } from './normalize.js';
 import { RegistryError, sortProblems, type Problem } from './problems.js';
 import { schemaProblems } from './schema.js';
+import { securityProblems } from './security-checks.js';
 import { semanticProblems } from './semantic.js';
 import { parseSource } from './source.js';
 import type { Registry } from './types.js';
@@ -30,7 +31,9 @@ export function checkRegistryText(text: string, file = '<inline>', baseDir = '.'
   }
   const registry = normalizeRegistry(source.data, file, baseDir, (p) => source.locate(p));
   const schema = schemaProblems(source);
-  const problems = sortProblems([...source.syntaxProblems, ...schema, ...semanticProblems(registry, source, schema)]);
+  const semantic = semanticProblems(registry, source, schema);
+  const security = securityProblems(registry, source, [...schema, ...semantic]);
+  const problems = sortProblems([...source.syntaxProblems, ...schema, ...semantic, ...security]);
   const ok = !problems.some((p) => p.severity === 'error');
   return ok ? { registry, problems, ok } : { problems, ok };
 }

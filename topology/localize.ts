@@ -2,9 +2,12 @@
  * "Localize" a registry so its whole network runs on one machine: every host
  * becomes 127.0.0.1, every port one of the given free ports, data directories
  * and stores move under a state directory (the two brokers of a pair still
- * share one store) and every password comes from a file under it. Pure.
+ * share one store), every password comes from a file under it and every TLS
+ * identity from the development PKI under it (DIR/pki, same DNs as the
+ * registry, issued by `gridmsg dev up`). Pure.
  */
-import type { Broker, BrokerLimits, Credentials, Registry } from './types.js';
+import { caPaths, identityPaths, type IdentityKind } from '../security/pki-layout.js';
+import type { Broker, BrokerLimits, ClientTlsFiles, Credentials, Registry } from './types.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -17,9 +20,22 @@ export interface LocalizeOptions {
   maxHeapMb?: number;
 }
 
-/** How many ports localize needs: STOMP and OpenWire (and STOMP+SSL where declared) per broker. */
+const PORT_KINDS = ['stomp', 'openwire', 'stompSsl', 'openwireSsl'] as const;
+
+/** How many ports localize needs: one per port each broker declares. */
 export function localPortCount(registry: Pick<Registry, 'brokers'>): number {
-  return registry.brokers.reduce((n, b) => n + (b.ports.stompSsl === undefined ? 2 : 3), 0);
+  return registry.brokers.reduce((n, b) => n + PORT_KINDS.filter((k) => b.ports[k] !== undefined).length, 0);
+}
+
+/** The development PKI of a localized registry (`gridmsg dev up` creates it). */
+export function localPkiDir(stateDir: string): string {
+  return `${stateDir.replace(/\/+$/, '')}/pki`;
+}
+
+/** PEM files of a localized site or consumer, in the development PKI. */
+export function localClientTls(stateDir: string, kind: Extract<IdentityKind, 'site' | 'consumer'>, name: string): ClientTlsFiles {
+  const p = identityPaths(localPkiDir(stateDir), kind, name);
+  return { caFile: caPaths(localPkiDir(stateDir)).cert, certFile: p.cert, keyFile: p.key };
 }
 
 /** Where localize puts a user's password. */
@@ -45,10 +61,11 @@ export function localize(registry: Registry, options: LocalizeOptions): Registry
 
   let next = 0;
   const take = (): number => options.ports[next++]!;
+  const pki = localPkiDir(state);
   const brokers: Broker[] = registry.brokers.map((b) => {
-    const ports: Broker['ports'] = { stomp: take(), openwire: take() };
-    if (b.ports.stompSsl !== undefined) ports.stompSsl = take();
-    return {
+    const ports: Broker['ports'] = {};
+    for (const kind of PORT_KINDS) if (b.ports[kind] !== undefined) ports[kind] = take();
+    const local: Broker = {
       ...b,
       host: LOOPBACK,
       listen: LOOPBACK,
@@ -57,15 +74,40 @@ export function localize(registry: Registry, options: LocalizeOptions): Registry
       store: `${state}/stores/${pairOf.get(b.name) ?? b.name}/kahadb`,
       limits: capLimits(b.limits, options.maxHeapMb),
     };
+    if (b.tls) {
+      const id = identityPaths(pki, 'broker', b.name);
+      local.tls = {
+        dn: b.tls.dn,
+        keyStore: id.keystore,
+        trustStore: id.truststore,
+        keyStorePassword: { file: id.keystorePassword },
+        trustStorePassword: { file: id.truststorePassword },
+        srcPath: b.tls.srcPath,
+      };
+    }
+    return local;
   });
-  const creds = (c: Credentials): Credentials => ({ username: c.username, passwordFile: localSecretFile(state, c.username), srcPath: c.srcPath });
+  // Only users that log in with a password get one (a certificate-only site stays so).
+  const creds = (c: Credentials): Credentials =>
+    c.passwordFile === undefined && c.passwordEnv === undefined
+      ? { username: c.username, srcPath: c.srcPath }
+      : { username: c.username, passwordFile: localSecretFile(state, c.username), srcPath: c.srcPath };
+  const caFile = caPaths(pki).cert;
+  const clientTls = <T extends { name: string; certificateDn?: string; tls?: unknown }>(x: T, kind: 'site' | 'consumer'): T => {
+    const { tls: _own, ...rest } = x;
+    return (x.certificateDn === undefined ? rest : { ...rest, tls: localClientTls(state, kind, x.name) }) as T;
+  };
 
   return {
     ...registry,
     brokers,
     network: { ...registry.network, credentials: creds(registry.network.credentials) },
     ...(registry.monitoring ? { monitoring: { ...registry.monitoring, credentials: creds(registry.monitoring.credentials) } } : {}),
-    sites: registry.sites.map((s) => ({ ...s, credentials: creds(s.credentials) })),
-    consumers: registry.consumers.map((c) => ({ ...c, credentials: creds(c.credentials) })),
+    sites: registry.sites.map((s) => ({ ...clientTls(s, 'site'), credentials: creds(s.credentials) })),
+    consumers: registry.consumers.map((c) => ({ ...clientTls(c, 'consumer'), credentials: creds(c.credentials) })),
+    security: {
+      clientTls: { ...registry.security.clientTls, caFile },
+      signing: { ...registry.security.signing, caFile },
+    },
   };
 }

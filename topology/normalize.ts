@@ -8,6 +8,8 @@ import { parseSize } from './sizes.js';
 import type {
   Broker,
   BrokerLimits,
+  BrokerTls,
+  ClientTlsFiles,
   Consumer,
   ConsumerSelection,
   Credentials,
@@ -17,6 +19,8 @@ import type {
   Pair,
   PairLock,
   Registry,
+  SecretRef,
+  SecuritySettings,
   Site,
   TopologyKind,
 } from './types.js';
@@ -42,6 +46,13 @@ export const DEFAULT_LIMITS: BrokerLimits = {
 };
 
 export const DEFAULT_LOCK: PairLock = { keepAliveMs: 5000, retryMs: 2000 };
+
+/** Where sites and consumers find their PEM files unless the registry says otherwise (grid conventions). */
+export const DEFAULT_CLIENT_TLS: ClientTlsFiles = {
+  caFile: '/etc/gridmsg/tls/ca-bundle.pem',
+  certFile: '/etc/grid-security/hostcert.pem',
+  keyFile: '/etc/grid-security/hostkey.pem',
+};
 
 type Obj = Record<string, unknown>;
 
@@ -79,6 +90,48 @@ function credentialsOf(raw: unknown, defaultUser: string, srcPath: NodePath): Cr
   if (file !== undefined) out.passwordFile = file;
   if (env !== undefined) out.passwordEnv = env;
   return out;
+}
+
+function secretOf(raw: Obj, prefix: string): SecretRef {
+  const out: SecretRef = {};
+  const file = str(raw[`${prefix}File`]);
+  const env = str(raw[`${prefix}Env`]);
+  if (file !== undefined) out.file = file;
+  if (env !== undefined) out.env = env;
+  return out;
+}
+
+function brokerTlsOf(raw: unknown, srcPath: NodePath): BrokerTls | undefined {
+  if (!isObj(raw)) return undefined;
+  const dn = str(raw['dn']);
+  if (dn === undefined) return undefined;
+  const tls: BrokerTls = {
+    dn,
+    keyStorePassword: secretOf(raw, 'keyStorePassword'),
+    trustStorePassword: secretOf(raw, 'trustStorePassword'),
+    srcPath,
+  };
+  const ks = str(raw['keyStore']);
+  const ts = str(raw['trustStore']);
+  if (ks !== undefined) tls.keyStore = ks;
+  if (ts !== undefined) tls.trustStore = ts;
+  return tls;
+}
+
+function clientFilesOf(raw: unknown): Partial<ClientTlsFiles> | undefined {
+  if (!isObj(raw)) return undefined;
+  const out: Partial<ClientTlsFiles> = {};
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    const v = str(raw[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+function securityOf(root: Obj): SecuritySettings {
+  const clientTls = { ...DEFAULT_CLIENT_TLS, ...clientFilesOf(root['tls']) };
+  const signing = isObj(root['signing']) ? root['signing'] : {};
+  return { clientTls, signing: { enabled: signing['enabled'] === true, caFile: str(signing['caFile']) ?? clientTls.caFile } };
 }
 
 function selectionOf(raw: unknown, srcPath: NodePath): ConsumerSelection {
@@ -131,23 +184,25 @@ export function normalizeRegistry(
     const name = str(item['name']);
     const host = str(item['host']);
     const portsRaw = isObj(item['ports']) ? item['ports'] : {};
-    const stomp = int(portsRaw['stomp']);
-    const openwire = int(portsRaw['openwire']);
-    if (name === undefined || host === undefined || stomp === undefined || openwire === undefined) return [];
+    if (name === undefined || host === undefined) return [];
+    const ports: Broker['ports'] = {};
+    for (const kind of ['stomp', 'openwire', 'stompSsl', 'openwireSsl'] as const) {
+      const port = int(portsRaw[kind]);
+      if (port !== undefined) ports[kind] = port;
+    }
     const pair = pairOf.get(name);
     const broker: Broker = {
       name,
       host,
       listen: str(item['listen']) ?? listen,
-      ports: { stomp, openwire },
+      ports,
       dataDir: str(item['dataDir']) ?? `/var/lib/gridmsg/brokers/${name}`,
       store: str(item['store']) ?? pair?.store ?? `/var/lib/gridmsg/pairs/${pair?.name ?? name}/kahadb`,
       limits: limitsOf(item['limits'], baseLimits),
       srcPath: ['brokers', index],
     };
-    const ssl = int(portsRaw['stompSsl']);
-    if (ssl !== undefined) broker.ports.stompSsl = ssl;
-    if (isObj(item['ssl'])) broker.ssl = item['ssl'];
+    const tls = brokerTlsOf(item['tls'], ['brokers', index, 'tls']);
+    if (tls) broker.tls = tls;
     return [broker];
   });
 
@@ -190,6 +245,8 @@ export function normalizeRegistry(
     if (hosts !== undefined && hosts.length > 0) site.hosts = hosts;
     const dn = str(item['certificateDn']);
     if (dn !== undefined) site.certificateDn = dn;
+    const files = clientFilesOf(item['tls']);
+    if (files) site.tls = files;
     return [site];
   });
 
@@ -198,19 +255,22 @@ export function normalizeRegistry(
     const pair = str(item['pair']);
     if (name === undefined || pair === undefined) return [];
     const srcPath = ['consumers', index];
-    return [
-      {
-        name,
-        pair,
-        reads: selectionOf(item['reads'], [...srcPath, 'reads']),
-        credentials: credentialsOf(item['credentials'], name, [...srcPath, 'credentials']),
-        errorQueue: str(item['errorQueue']) ?? `${naming.prefix}.errors.${name}`,
-        srcPath,
-      },
-    ];
+    const consumer: Consumer = {
+      name,
+      pair,
+      reads: selectionOf(item['reads'], [...srcPath, 'reads']),
+      credentials: credentialsOf(item['credentials'], name, [...srcPath, 'credentials']),
+      errorQueue: str(item['errorQueue']) ?? `${naming.prefix}.errors.${name}`,
+      srcPath,
+    };
+    const dn = str(item['certificateDn']);
+    if (dn !== undefined) consumer.certificateDn = dn;
+    const files = clientFilesOf(item['tls']);
+    if (files) consumer.tls = files;
+    return [consumer];
   });
 
-  const registry: Registry = { file, baseDir, locate, naming, network, brokers, pairs, sites, consumers };
+  const registry: Registry = { file, baseDir, locate, naming, network, brokers, pairs, sites, consumers, security: securityOf(root) };
   if (isObj(root['monitoring'])) {
     registry.monitoring = {
       credentials: credentialsOf(root['monitoring']['credentials'], DEFAULT_MONITORING_USER, ['monitoring', 'credentials']),

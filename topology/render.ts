@@ -29,7 +29,14 @@ export function renderText(registry: Registry, net: NetworkModel): string {
     for (const [i, name] of p.brokers.entries()) {
       const b = brokers.get(name);
       if (!b) continue;
-      const ports = `stomp ${b.ports.stomp}, openwire ${b.ports.openwire}${b.ports.stompSsl ? `, stomp+ssl ${b.ports.stompSsl}` : ''}`;
+      const ports = [
+        b.tls && b.ports.stompSsl !== undefined ? `stomp+ssl ${b.ports.stompSsl}` : undefined,
+        b.tls && b.ports.openwireSsl !== undefined ? `ssl ${b.ports.openwireSsl}` : undefined,
+        b.ports.stomp !== undefined ? `plain stomp ${b.ports.stomp}` : undefined,
+        b.ports.openwire !== undefined ? `plain openwire ${b.ports.openwire}` : undefined,
+      ]
+        .filter((x) => x !== undefined)
+        .join(', ');
       lines.push(`    ${i === 0 ? 'first ' : 'second'} ${b.name} at ${b.host} (${ports}; heap ${formatSize(b.limits.heapBytes)}, memory ${formatSize(b.limits.memoryBytes)}, store ${formatSize(b.limits.storeBytes)})`);
     }
     if (p.brokers[0]) lines.push(`    store ${brokers.get(p.brokers[0])?.store ?? '?'}`);

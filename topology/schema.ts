@@ -56,6 +56,9 @@ function messageOf(err: ErrorObject, path: NodePath): { message: string; key?: s
       if (key === 'password' && path[path.length - 1] === 'credentials') {
         return { key, message: 'passwords are never written in the registry: use passwordFile or passwordEnv' };
       }
+      if ((key === 'keyStorePassword' || key === 'trustStorePassword') && path[path.length - 1] === 'tls') {
+        return { key, message: `passwords are never written in the registry: use ${key}File or ${key}Env` };
+      }
       return { key, message: `unknown field "${key}"` };
     }
     case 'type':

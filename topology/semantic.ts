@@ -95,8 +95,8 @@ export function semanticProblems(registry: Registry, source: SourceDoc, prior: r
     if (first) at(where, `username "${c.username}" is also used at ${label(first)}: every site, consumer and the network need their own user`);
     else users.set(c.username, c.srcPath);
     if (!has(c.srcPath) || has([...c.srcPath, 'password'])) return; // the schema reports these
-    const n = (c.passwordFile === undefined ? 0 : 1) + (c.passwordEnv === undefined ? 0 : 1);
-    if (n !== 1) at(c.srcPath, `give exactly one of passwordFile or passwordEnv (got ${n === 0 ? 'neither' : 'both'})`);
+    // Whether a password is needed at all depends on the transport (security-checks.ts).
+    if (c.passwordFile !== undefined && c.passwordEnv !== undefined) at(c.srcPath, 'give exactly one of passwordFile or passwordEnv (got both)');
   };
   checkCredentials(registry.network.credentials, 'network');
   if (registry.monitoring) checkCredentials(registry.monitoring.credentials, 'monitoring');

@@ -28,11 +28,47 @@ export interface BrokerLimits {
   heapBytes: number;
 }
 
+/**
+ * Connectors of a broker. TLS ports (`stompSsl`, `openwireSsl`) need the
+ * broker's `tls` identity; plain ports (`stomp`, `openwire`) exist only when
+ * the registry lists them (a warning each: TLS is the default).
+ */
 export interface BrokerPorts {
-  stomp: number;
-  openwire: number;
-  /** STOMP over TLS: accepted and checked for clashes; generation is issue 6. */
+  /** Plain STOMP (password logins, unencrypted). */
+  stomp?: number;
+  /** Plain OpenWire (network bridges, unencrypted). */
+  openwire?: number;
+  /** STOMP over TLS (`stomp+ssl`), client certificate required. */
   stompSsl?: number;
+  /** OpenWire over TLS (`ssl`): where other brokers' network bridges arrive. */
+  openwireSsl?: number;
+}
+
+/** Where a secret comes from: a file (relative to the registry) or an environment variable. Never the secret. */
+export interface SecretRef {
+  file?: string;
+  env?: string;
+}
+
+/** A broker's TLS identity (docs/security.md). */
+export interface BrokerTls {
+  /** Subject DN of the broker certificate (OpenSSL or RFC 2253 form). */
+  dn: string;
+  /** PKCS#12 keystore on the broker host; default `<instance>/conf/tls/keystore.p12`. */
+  keyStore?: string;
+  /** PKCS#12 truststore (the CAs whose clients are accepted); default `<instance>/conf/tls/truststore.p12`. */
+  trustStore?: string;
+  keyStorePassword: SecretRef;
+  trustStorePassword: SecretRef;
+  srcPath: NodePath;
+}
+
+/** PEM files of a TLS client (a site or consumer), on its own host. */
+export interface ClientTlsFiles {
+  /** CA bundle that signs the brokers' certificates. */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
 }
 
 export interface Broker {
@@ -47,8 +83,8 @@ export interface Broker {
   /** KahaDB directory. Shared by the two brokers of a pair. Absolute. */
   store: string;
   limits: BrokerLimits;
-  /** Open for issue 6 (TLS): carried through, not used by the generator yet. */
-  ssl?: Record<string, unknown>;
+  /** TLS identity: with it the broker gets its ssl connectors and certificate logins. */
+  tls?: BrokerTls;
   srcPath: NodePath;
 }
 
@@ -88,7 +124,11 @@ export interface NetworkSettings {
   topology: TopologyKind;
   hub?: string;
   links: ExplicitLink[];
-  /** User the network bridges log in with, on every broker. */
+  /**
+   * User the network bridges log in with where a password is needed (plain
+   * OpenWire, and the local login of a bridge on a broker using the dual
+   * plugin); over ssl bridges are identified by the broker certificates.
+   */
   credentials: Credentials;
   srcPath: NodePath;
 }
@@ -114,9 +154,12 @@ export interface Site {
   nagiosHost?: string;
   /** Glob patterns of the hosts this site reports on. */
   hosts?: string[];
+  /** Username, and a password reference for plain ports (optional with a certificate). */
   credentials: Credentials;
-  /** Open for issue 6 (signed results): carried through, unused. */
+  /** Subject DN of the site's certificate: its TLS identity and, in signed mode, its signer. */
   certificateDn?: string;
+  /** Its certificate files where they differ from the registry's `tls` defaults. */
+  tls?: Partial<ClientTlsFiles>;
   srcPath: NodePath;
 }
 
@@ -137,7 +180,18 @@ export interface Consumer {
   credentials: Credentials;
   /** Queue (without /queue/) for messages the consumer rejects. */
   errorQueue: string;
+  /** Subject DN of the consumer's certificate (its TLS identity). */
+  certificateDn?: string;
+  tls?: Partial<ClientTlsFiles>;
   srcPath: NodePath;
+}
+
+/** Registry-wide client TLS and signing settings. */
+export interface SecuritySettings {
+  /** Default PEM files of sites and consumers (each may override). */
+  clientTls: ClientTlsFiles;
+  /** Signed mode: sites sign each message, consumers verify against the site's certificateDn. */
+  signing: { enabled: boolean; /** CA bundle consumers verify site certificates against. */ caFile: string };
 }
 
 /** The user `gridmsg check-network` and `gridmsg status` log in with (docs/operations.md). */
@@ -162,4 +216,5 @@ export interface Registry {
   pairs: Pair[];
   sites: Site[];
   consumers: Consumer[];
+  security: SecuritySettings;
 }

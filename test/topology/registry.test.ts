@@ -102,3 +102,48 @@ test('parseRegistry resolves relative secret paths against the given directory',
   t.is(r.sites[0]!.credentials.passwordFile, 'secrets/cern.pw');
   t.deepEqual(r.locate(['sites', 0, 'pair']), { line: 17, column: 30 });
 });
+
+test('TLS is the default: the example has no warning; plain ports are warnings, not errors', (t) => {
+  const r = checkRegistryText(fs.readFileSync(example, 'utf8'), example);
+  t.true(r.ok);
+  t.deepEqual(r.problems, []);
+  const plain = checkRegistryText(fs.readFileSync(path.join(root, 'test', 'fixtures', 'registries', 'valid-example-plain.yaml'), 'utf8'), 'plain.yaml');
+  t.true(plain.ok, plain.problems.map((p) => p.message).join('\n'));
+  const warnings = plain.problems.filter((p) => p.severity === 'warning').map((p) => `${p.path}: ${p.message}`);
+  t.is(warnings.length, 6);
+  t.true(warnings.every((w) => /^brokers\[\d\]\.ports: broker "[a-z-]+" has no tls identity: clients and bridges log in with passwords over plain STOMP and OpenWire, unencrypted/.test(w)), warnings.join('\n'));
+  const mixed = checkRegistryText(fs.readFileSync(path.join(root, 'test', 'fixtures', 'registries', 'valid-tls-mixed.yaml'), 'utf8'), 'mixed.yaml');
+  t.true(mixed.ok);
+  t.deepEqual(
+    mixed.problems.filter((p) => p.path.includes('ports')).map((p) => `${p.line}:${p.column} ${p.severity} ${p.path}`),
+    ['17:58 warning brokers[0].ports.stomp'],
+  );
+});
+
+test('TLS identities load: broker DN and store password references, site and consumer DNs, client files, signing', (t) => {
+  const r = loadRegistry(example);
+  const central = r.brokers.find((b) => b.name === 'central-a')!;
+  t.deepEqual(central.ports, { stompSsl: 61614, openwireSsl: 61617 });
+  t.is(central.tls!.dn, '/DC=org/DC=terena/DC=tcs/C=NL/O=Grid Messaging Example/CN=mq1.central.grid-msg.example.org');
+  t.deepEqual(central.tls!.keyStorePassword, { file: '/etc/gridmsg/secrets/keystore.password' });
+  t.is(central.tls!.keyStore, undefined);
+  const cern = r.sites.find((s) => s.name === 'CERN-PROD')!;
+  t.is(cern.certificateDn, '/DC=ch/DC=cern/OU=computers/CN=nagios.cern.ch');
+  t.deepEqual(cern.credentials.passwordFile, undefined);
+  t.true(r.security.signing.enabled);
+  t.is(r.security.signing.caFile, '/etc/gridmsg/tls/igtf-sites-ca.pem');
+  t.deepEqual(r.security.clientTls, { caFile: '/etc/gridmsg/tls/brokers-ca.pem', certFile: '/etc/grid-security/hostcert.pem', keyFile: '/etc/gridmsg/tls/hostkey.pem' });
+  // Built-in defaults where the registry says nothing.
+  const minimal = loadRegistry(path.join(root, 'test', 'fixtures', 'registries', 'valid-minimal.yaml'));
+  t.deepEqual(minimal.security, {
+    clientTls: { caFile: '/etc/gridmsg/tls/ca-bundle.pem', certFile: '/etc/grid-security/hostcert.pem', keyFile: '/etc/grid-security/hostkey.pem' },
+    signing: { enabled: false, caFile: '/etc/gridmsg/tls/ca-bundle.pem' },
+  });
+});
+
+test('a password is never accepted inline, also not for a keystore', (t) => {
+  const text = fs.readFileSync(example, 'utf8').replace('keyStorePasswordFile: /etc/gridmsg/secrets/keystore.password ', 'keyStorePassword: changeit ');
+  const r = checkRegistryText(text, 'inline.yaml');
+  t.false(r.ok);
+  t.true(r.problems.some((p) => p.path === 'brokers[0].tls.keyStorePassword' && p.message === 'passwords are never written in the registry: use keyStorePasswordFile or keyStorePasswordEnv'), r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+});
