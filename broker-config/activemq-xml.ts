@@ -4,6 +4,7 @@
  */
 import { formatSize } from '../topology/index.js';
 import type { AuthzEntry, BrokerPlan, ConnectorPlan } from './plan.js';
+import { authenticationXml, connectorsLogIn, networkUri, sslContextXml, transportConnectorsXml } from './tls-xml.js';
 import { comment, el, renderXml, textEl, type XmlElement } from './xml.js';
 
 /** Name of the secrets file next to activemq.xml. */
@@ -12,21 +13,14 @@ export const CREDENTIALS_FILE = 'credentials.properties';
 /** Seconds a producer may be blocked by a full store before its send fails (the client then retries elsewhere or later). */
 export const SEND_FAIL_AFTER_MS = 30_000;
 
-function networkUri(c: ConnectorPlan): string {
-  const endpoints = c.remotes.map((r) => `tcp://${r.host}:${r.port}`);
-  const query = 'initialReconnectDelay=1000&maxReconnectDelay=5000&useExponentialBackOff=true';
-  // masterslave: builds failover:(a,b)?randomize=false for an active/standby pair; it needs two URIs.
-  return endpoints.length >= 2 ? `masterslave:(${endpoints.join(',')})?${query}` : `static:(${endpoints.join(',')})?${query}`;
-}
-
-function connectorXml(c: ConnectorPlan, networkUser: string, networkPasswordKey: string): XmlElement {
+function connectorXml(c: ConnectorPlan, login: { user: string; passwordKey: string } | undefined): XmlElement {
   return el(
     'networkConnector',
     {
       name: c.name,
       uri: networkUri(c),
-      userName: networkUser,
-      password: `\${${networkPasswordKey}}`,
+      userName: login?.user,
+      password: login === undefined ? undefined : `\${${login.passwordKey}}`,
       duplex: false,
       staticBridge: true,
       decreaseNetworkConsumerPriority: true,
@@ -64,9 +58,9 @@ function authzXml(e: AuthzEntry): XmlElement {
 export function renderActivemqXml(plan: BrokerPlan): string {
   const b = plan.broker;
   const l = b.limits;
-  const networkUser = plan.users.find((u) => u.groups.includes('network'))!;
-  const stompQuery = `maximumConnections=${l.maxConnections}&transport.maxFrameSize=${l.maxFrameSizeBytes}&transport.hbGracePeriodMultiplier=1.5`;
-  const openwireQuery = `maximumConnections=${l.maxConnections}&wireFormat.maxFrameSize=${l.maxFrameSizeBytes * 2}`;
+  // The network user logs in with a password (broker certificate users have none).
+  const networkUser = plan.users.find((u) => u.groups.includes('network') && u.passwordKey !== undefined);
+  const login = networkUser?.passwordKey !== undefined && connectorsLogIn(plan) ? { user: networkUser.username, passwordKey: networkUser.passwordKey } : undefined;
 
   const broker = el(
     'broker',
@@ -118,7 +112,7 @@ export function renderActivemqXml(plan: BrokerPlan): string {
         el(
           'networkConnectors',
           {},
-          plan.connectors.map((c) => connectorXml(c, networkUser.username, networkUser.passwordKey)),
+          plan.connectors.map((c) => connectorXml(c, login)),
         ),
       comment(
         plan.partner
@@ -131,13 +125,7 @@ export function renderActivemqXml(plan: BrokerPlan): string {
         ]),
       ]),
       el('plugins', {}, [
-        el('simpleAuthenticationPlugin', { anonymousAccessAllowed: false }, [
-          el(
-            'users',
-            {},
-            plan.users.map((u) => el('authenticationUser', { username: u.username, password: `\${${u.passwordKey}}`, groups: u.groups.join(',') })),
-          ),
-        ]),
+        ...authenticationXml(plan),
         el('authorizationPlugin', {}, [
           el('map', {}, [
             el('authorizationMap', {}, [
@@ -156,10 +144,8 @@ export function renderActivemqXml(plan: BrokerPlan): string {
           el('tempUsage', {}, [el('tempUsage', { limit: formatSize(l.tempBytes) })]),
         ]),
       ]),
-      el('transportConnectors', {}, [
-        el('transportConnector', { name: 'openwire', uri: `tcp://${b.listen}:${b.ports.openwire}?${openwireQuery}` }),
-        el('transportConnector', { name: 'stomp', uri: `stomp+nio://${b.listen}:${b.ports.stomp}?${stompQuery}` }),
-      ]),
+      ...sslContextXml(plan),
+      el('transportConnectors', {}, transportConnectorsXml(plan)),
     ],
   );
 
@@ -172,7 +158,11 @@ export function renderActivemqXml(plan: BrokerPlan): string {
         'http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd',
     },
     [
-      comment('Passwords come from conf/credentials.properties (mode 0600), never from this file.'),
+      comment(
+        plan.stores
+          ? 'Passwords (network user, keystore, truststore) come from conf/credentials.properties (mode 0600), never from this file.'
+          : 'Passwords come from conf/credentials.properties (mode 0600), never from this file.',
+      ),
       el('bean', { class: 'org.springframework.beans.factory.config.PropertyPlaceholderConfigurer' }, [
         el('property', { name: 'locations' }, [textEl('value', `file:\${activemq.conf}/${CREDENTIALS_FILE}`)]),
         el('property', { name: 'ignoreUnresolvablePlaceholders', value: 'false' }),

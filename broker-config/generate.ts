@@ -17,6 +17,7 @@ import {
   RUN_SCRIPT,
 } from './instance-files.js';
 import { planNetwork, type NetworkPlan } from './plan.js';
+import { tlsInstanceFiles, tlsSecretLines } from './tls-instance.js';
 
 export interface GeneratedFile {
   /** Relative to the output directory, with '/' separators. */
@@ -27,9 +28,11 @@ export interface GeneratedFile {
 
 export interface GenerateOptions {
   /**
-   * Password of every user, by username. When given, each broker gets a
-   * conf/credentials.properties (mode 0600); without it the operator writes
-   * those files.
+   * Password of every user, by username, and the keystore/truststore
+   * passwords of TLS brokers (keyStoreSecretId/trustStoreSecretId). When
+   * given, each broker gets a conf/credentials.properties (and, with the dual
+   * plugin, conf/users.properties), mode 0600; without it the operator
+   * writes those files.
    */
   secrets?: ReadonlyMap<string, string>;
 }
@@ -49,8 +52,9 @@ export function generateBrokerNetwork(registry: Registry, options: GenerateOptio
     files.push({ path: `${dir}/conf/log4j.properties`, content: renderLog4j(), mode: 0o644 });
     files.push({ path: `${dir}/conf/log4j2.properties`, content: renderLog4j2(), mode: 0o644 });
     if (options.secrets) {
-      files.push({ path: `${dir}/conf/${CREDENTIALS_FILE}`, content: renderCredentials(bp.users, options.secrets), mode: 0o600 });
+      files.push({ path: `${dir}/conf/${CREDENTIALS_FILE}`, content: renderCredentials(bp.users, options.secrets, tlsSecretLines(bp, options.secrets)), mode: 0o600 });
     }
+    for (const f of tlsInstanceFiles(bp, options.secrets)) files.push({ ...f, path: `${dir}/${f.path}` });
     files.push({ path: `${dir}/${DESCRIPTOR_FILE}`, content: renderDescriptor(descriptor), mode: 0o644 });
     files.push({ path: `${dir}/${RUN_SCRIPT}`, content: renderRunScript(descriptor), mode: 0o755 });
   }

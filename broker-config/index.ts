@@ -1,7 +1,11 @@
 export { generateBrokerNetwork, type GeneratedFile, type GenerateOptions, type GenerateResult } from './generate.js';
 export { planNetwork, passwordKey, type BrokerPlan, type ConnectorPlan, type AuthzEntry, type NetworkPlan, type PlannedUser } from './plan.js';
 export { renderActivemqXml, CREDENTIALS_FILE } from './activemq-xml.js';
-export { siteClientConfigs, consumerClientConfigs, renderClientConfig, clientCredentials } from './client-configs.js';
+export { siteClientConfigs, consumerClientConfigs, renderClientConfig, clientCredentials, partyTlsFiles } from './client-configs.js';
+export { planIdentities } from './identities.js';
+export { brokerStores, keyStoreSecretId, trustStoreSecretId, tlsInstanceFiles, tlsSecretLines, type BrokerStores, type InstanceFile } from './tls-instance.js';
+export { authenticationXml, connectorsLogIn, networkUri, sslContextXml, transportConnectorsXml } from './tls-xml.js';
+export { ensureDevPki, devIdentities, type DevIdentity, type DevPkiResult } from './dev-pki.js';
 export {
   brokerDescriptor,
   renderDescriptor,
@@ -12,10 +16,10 @@ export {
   RUN_SCRIPT,
   type BrokerDescriptor,
 } from './instance-files.js';
-export { resolveSecrets, requireSecrets, registryUsers, secretProblem, type SecretSource } from './secrets.js';
+export { resolveSecrets, requireSecrets, registryUsers, secretReferences, secretProblem, type SecretSource, type SecretReference } from './secrets.js';
 export { ACTIVEMQ_HOME, brokerCommand, spawnBroker, waitForBroker, type BrokerRunOptions } from './runner.js';
 export { writeGeneratedFiles, staleFiles } from './write.js';
-export { stompPing, type PingResult } from './stomp-ping.js';
+export { stompPing, type PingResult, type PingTls } from './stomp-ping.js';
 export {
   devUp,
   devDown,
@@ -32,4 +36,4 @@ export {
   type StartedBroker,
   type StartOptions,
 } from './dev.js';
-export { readDescriptor, logSaysStandby, STANDBY_LOG } from './instance-dir.js';
+export { readDescriptor, instanceRuntime, logSaysStandby, STANDBY_LOG } from './instance-dir.js';

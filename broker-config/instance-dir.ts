@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { brokerTlsSystemProperties } from '../security/broker-tls.js';
 import { DESCRIPTOR_FILE, type BrokerDescriptor } from './instance-files.js';
 
 /** What ActiveMQ logs when a broker of a shared-store pair waits for the lock. */
@@ -31,8 +32,17 @@ export function readDescriptor(dir: string): BrokerDescriptor {
   } catch (err) {
     throw new ConfigError(`cannot read ${DESCRIPTOR_FILE}: ${(err as Error).message}`, { file });
   }
-  if (typeof d.name !== 'string' || typeof d.host !== 'string' || typeof d.ports?.stomp !== 'number' || typeof d.heapMb !== 'number') {
-    throw new ConfigError(`${DESCRIPTOR_FILE} lacks name, host, ports.stomp or heapMb`, { file });
+  if (typeof d.name !== 'string' || typeof d.host !== 'string' || typeof (d.tls ? d.ports?.stompSsl : d.ports?.stomp) !== 'number' || typeof d.heapMb !== 'number') {
+    throw new ConfigError(`${DESCRIPTOR_FILE} lacks name, host, ports.${d.tls ? 'stompSsl' : 'stomp'} or heapMb`, { file });
   }
   return d as BrokerDescriptor;
+}
+
+/** The port STOMP clients use and the JVM options of a generated broker directory (TLS brokers need the JAAS login configuration). */
+export function instanceRuntime(dir: string, d: BrokerDescriptor): { stompPort: number; openwirePort: number; systemProperties: Record<string, string> } {
+  return {
+    stompPort: (d.tls ? d.ports.stompSsl : d.ports.stomp) ?? 0,
+    openwirePort: (d.tls ? d.ports.openwireSsl : d.ports.openwire) ?? 0,
+    systemProperties: d.tls ? brokerTlsSystemProperties(path.join(dir, 'conf')) : {},
+  };
 }

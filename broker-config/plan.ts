@@ -15,27 +15,19 @@ import {
   virtualTopicName,
   type NetworkModel,
 } from '../topology/index.js';
-import type { Broker, Credentials, Pair, Registry } from '../topology/index.js';
+import { brokerAuthMode, linkScheme, type AuthMode, type LinkScheme } from '../topology/index.js';
+import type { Broker, Pair, Registry } from '../topology/index.js';
+import { NETWORK_GROUP, passwordKey, planIdentities, type PlannedUser } from './identities.js';
+import { brokerStores, type BrokerStores } from './tls-instance.js';
 
-export const NETWORK_GROUP = 'network';
+export { NETWORK_GROUP, passwordKey, type PlannedUser } from './identities.js';
 export const CLIENTS_GROUP = 'clients';
 /** The monitoring user (gridmsg check-network): probe queues only. */
 export const MONITORING_GROUP = 'monitoring';
 export const siteGroup = (site: string): string => `site.${site}`;
 export const consumerGroup = (consumer: string): string => `consumer.${consumer}`;
-/** Key of a user's password in conf/credentials.properties. */
-export const passwordKey = (username: string): string => `gridmsg.password.${username}`;
 /** Prefix of the per-queue dead-letter queues. */
 export const DLQ_PREFIX = 'DLQ.';
-
-export interface PlannedUser {
-  username: string;
-  passwordKey: string;
-  groups: string[];
-  /** What this user is, for the comment in the XML. */
-  role: string;
-  credentials: Credentials;
-}
 
 export interface AuthzEntry {
   kind: 'queue' | 'topic';
@@ -50,7 +42,9 @@ export interface ConnectorPlan {
   /** Unique name (`bridge.<from>.<to>`). */
   name: string;
   toPair: string;
-  /** Remote brokers, preferred active first. */
+  /** ssl (TLS brokers) or tcp (plain OpenWire, only where the registry lists it). */
+  scheme: LinkScheme;
+  /** Remote brokers, preferred active first (their ssl or plain OpenWire port). */
   remotes: Array<{ name: string; host: string; port: number }>;
   /** Queue wildcards forwarded whether or not anyone consumes remotely. */
   staticQueues: string[];
@@ -64,6 +58,10 @@ export interface BrokerPlan {
   pair: Pair;
   /** The other broker of the pair, if any. */
   partner?: Broker;
+  /** Login scheme: simple (passwords, plain brokers), JAAS certificate, or JAAS dual (TLS brokers). */
+  auth: AuthMode;
+  /** TLS brokers: keystore and truststore (Spring resources). */
+  stores?: BrokerStores;
   virtualTopic: string;
   users: PlannedUser[];
   authz: AuthzEntry[];
@@ -92,7 +90,7 @@ export function planNetwork(registry: Registry): NetworkPlan {
     const publishers = registry.sites.filter((s) => publishPairs(s, pairNames).some((p) => p.pair === pair.name));
     const homeConsumers = registry.consumers.filter((c) => c.pair === pair.name);
 
-    const users: PlannedUser[] = [
+    const users: PlannedUser[] = planIdentities(registry, pair, [
       {
         username: registry.network.credentials.username,
         passwordKey: passwordKey(registry.network.credentials.username),
@@ -125,7 +123,7 @@ export function planNetwork(registry: Registry): NetworkPlan {
         role: `consumer ${c.name}`,
         credentials: c.credentials,
       })),
-    ].sort((a, b) => (a.username < b.username ? -1 : 1));
+    ]);
 
     const authz: AuthzEntry[] = [];
     const topics: string[] = [];
@@ -183,12 +181,14 @@ export function planNetwork(registry: Registry): NetworkPlan {
       .filter((l) => l.from === pair.name)
       .map((l) => {
         const to = registry.pairs.find((p) => p.name === l.to)!;
+        const scheme = linkScheme(registry, l) ?? 'tcp';
         return {
           name: l.name,
           toPair: l.to,
+          scheme,
           remotes: to.brokers.flatMap((b) => {
             const rb = brokerByName.get(b);
-            return rb ? [{ name: rb.name, host: rb.host, port: rb.ports.openwire }] : [];
+            return rb ? [{ name: rb.name, host: rb.host, port: (scheme === 'ssl' ? rb.ports.openwireSsl : rb.ports.openwire) ?? 0 }] : [];
           }),
           staticQueues: [
             ...l.consumers.map(consumerQueueWildcard),
@@ -209,6 +209,7 @@ export function planNetwork(registry: Registry): NetworkPlan {
       const plan: BrokerPlan = {
         broker,
         pair,
+        auth: brokerAuthMode(registry, network, broker),
         virtualTopic: virtualTopicName(registry.naming),
         users,
         authz,
@@ -217,6 +218,8 @@ export function planNetwork(registry: Registry): NetworkPlan {
         connectors,
       };
       if (partner) plan.partner = partner;
+      const stores = brokerStores(registry, broker);
+      if (stores) plan.stores = stores;
       plans.push(plan);
     }
   }

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { ConfigError, GridmsgError } from '../../core/errors.js';
 import { portOpen } from '../../core/ports.js';
-import { CREDENTIALS_FILE, logSaysStandby, readDescriptor, spawnBroker } from '../../broker-config/index.js';
+import { CREDENTIALS_FILE, instanceRuntime, logSaysStandby, readDescriptor, spawnBroker } from '../../broker-config/index.js';
 
 type Built<B extends (y: Argv<GlobalOptions>) => Argv<unknown>> = ReturnType<B> extends Argv<infer A> ? A : never;
 
@@ -32,7 +32,8 @@ const runCommand = defineCommand<Built<typeof runBuilder>>({
       });
     }
     const log = path.resolve(args.log ?? path.join(dir, 'broker.log'));
-    const proc = spawnBroker({ dir, heapMb: d.heapMb, logFile: log });
+    const runtime = instanceRuntime(dir, d);
+    const proc = spawnBroker({ dir, heapMb: d.heapMb, logFile: log, systemProperties: runtime.systemProperties });
     // Probe where it listens; print where clients reach it.
     const probe = d.listen === '0.0.0.0' ? '127.0.0.1' : d.listen;
     ctx.logger.info('broker starting', { broker: d.name, pair: d.pair, pid: proc.pid, log });
@@ -42,8 +43,9 @@ const runCommand = defineCommand<Built<typeof runBuilder>>({
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     while (proc.alive() && !ctx.signal.aborted) {
-      if (state !== 'active' && (await portOpen(probe, d.ports.stomp))) {
-        ctx.stdout.write(`broker ${d.name} active: stomp ${d.host}:${d.ports.stomp}, openwire ${d.host}:${d.ports.openwire} (pid ${proc.pid})\n`);
+      if (state !== 'active' && (await portOpen(probe, runtime.stompPort))) {
+        const [stomp, openwire] = d.tls ? ['stomp+ssl', 'ssl'] : ['stomp', 'openwire'];
+        ctx.stdout.write(`broker ${d.name} active: ${stomp} ${d.host}:${runtime.stompPort}, ${openwire} ${d.host}:${runtime.openwirePort} (pid ${proc.pid})\n`);
         state = 'active';
       } else if (state === 'starting' && logSaysStandby(log)) {
         ctx.stdout.write(`broker ${d.name} standby: waiting for the store lock held by ${d.partner ?? 'another broker'} (pid ${proc.pid})\n`);

@@ -80,7 +80,8 @@ test('broker-config generate: deterministic files, modes; secrets required unles
   t.is(missing.code, 2);
   t.regex(missing.stderr, /secrets missing/);
   t.regex(missing.stderr, /registry\.yaml:\d+:\d+: network\.credentials: password file of user "gridmsg-network" cannot be read: \/etc\/gridmsg\/secrets\/network\.password \(ENOENT\)/);
-  t.regex(missing.stderr, /environment variable GRIDMSG_ARGO_CENTRAL_PASSWORD/);
+  t.regex(missing.stderr, /registry\.yaml:\d+:\d+: brokers\[0\]\.tls: keystore password file of broker "central-a" cannot be read: \/etc\/gridmsg\/secrets\/keystore\.password \(ENOENT\)/);
+  t.regex(missing.stderr, /truststore password file of broker "south-b" cannot be read/);
   t.true(noStack(missing.stderr));
   t.deepEqual(fs.readdirSync(a.dir), [], 'nothing written when secrets are missing');
 
@@ -95,7 +96,8 @@ test('broker-config generate: deterministic files, modes; secrets required unles
   t.is(ta.get('brokers/central-a/conf/activemq.xml')!.mode, 0o644);
   t.true(ta.has('sites/egee.srce.hr.yaml'));
   t.true(ta.has('consumers/ngi-uk.yaml'));
-  t.false([...ta.keys()].some((k) => k.endsWith('credentials.properties')));
+  t.false([...ta.keys()].some((k) => k.endsWith('credentials.properties') || k.endsWith('/users.properties')));
+  t.true(ta.has('brokers/central-a/conf/login.config') && ta.has('brokers/central-a/conf/cert-users.properties'));
 });
 
 test('broker-config generate: credentials.properties (0600) from environment variables', async (t) => {

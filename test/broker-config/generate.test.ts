@@ -10,21 +10,20 @@ import {
   siteClientConfigs,
   generateBrokerNetwork,
   planNetwork,
-  registryUsers,
   resolveSecrets,
   secretProblem,
+  secretReferences,
   type GeneratedFile,
 } from '../../broker-config/index.js';
-import { loadRegistry, parseRegistry } from '../../topology/index.js';
-import { EXAMPLE } from './helpers.js';
+import { loadRegistry, parseRegistry, type Registry } from '../../topology/index.js';
+import { EXAMPLE, FIXTURES, PLAIN_EXAMPLE } from './helpers.js';
 
 const registry = loadRegistry(EXAMPLE);
-const secrets = new Map(
-  registryUsers(registry).map((c, i) => [
-    c.username,
-    `s3cret-${i}-${c.username}`,
-  ]),
-);
+const plainRegistry = loadRegistry(PLAIN_EXAMPLE);
+const mixedRegistry = loadRegistry(path.join(FIXTURES, 'valid-tls-mixed.yaml'));
+/** A made-up secret for every reference of a registry: user passwords and TLS brokers' store passwords. */
+const secretsOf = (r: Registry): Map<string, string> => new Map(secretReferences(r).map((ref, i) => [ref.id, `s3cret-${i}-${ref.id.replace(':', '-')}`]));
+const secrets = secretsOf(registry);
 const byPath = (files: GeneratedFile[]): Map<string, GeneratedFile> => new Map(files.map((f) => [f.path, f]));
 
 test('the generated activemq.xml of each example broker (snapshots)', (t) => {
@@ -38,15 +37,47 @@ test('the generated activemq.xml of each example broker (snapshots)', (t) => {
   t.is(b.replace('KahaDB shared with central-a', 'KahaDB shared with central-b'), a.replaceAll('central-a', 'central-b'));
 });
 
-test('the other generated files (snapshots): run script, broker.json, client configurations', (t) => {
+test('the other generated files (snapshots): run script, broker.json, JAAS files, client configurations', (t) => {
   const files = byPath(generateBrokerNetwork(registry).files);
-  for (const p of ['brokers/south-b/run.sh', 'brokers/south-b/broker.json', 'sites/egee.srce.hr.yaml', 'consumers/ngi-uk.yaml']) {
+  for (const p of [
+    'brokers/south-b/run.sh',
+    'brokers/south-b/broker.json',
+    'brokers/south-b/conf/login.config',
+    'brokers/south-b/conf/cert-users.properties',
+    'brokers/south-b/conf/groups.properties',
+    'sites/egee.srce.hr.yaml',
+    'consumers/ngi-uk.yaml',
+  ]) {
     t.snapshot(files.get(p)!.content, p);
   }
 });
 
+test('plain and mixed registries (snapshots): plain brokers keep the simple plugin; a hub with a plain port is dual, a pair bridging to one broker uses certificates only', (t) => {
+  const plain = byPath(generateBrokerNetwork(plainRegistry).files);
+  t.snapshot(plain.get('brokers/south-a/conf/activemq.xml')!.content, 'plain: south-a/conf/activemq.xml');
+  t.false([...plain.keys()].some((p) => /login\.config|cert-users|groups\.properties/.test(p)), 'no JAAS files without TLS');
+  const mixed = byPath(generateBrokerNetwork(mixedRegistry, { secrets: secretsOf(mixedRegistry) }).files);
+  for (const p of ['brokers/h1/conf/activemq.xml', 'brokers/r1/conf/activemq.xml', 'brokers/h1/conf/login.config', 'brokers/r1/conf/login.config', 'sites/egee.srce.hr.yaml', 'sites/LEGACY-SITE.yaml']) {
+    t.snapshot(mixed.get(p)!.content.replaceAll(path.dirname(mixedRegistry.file), '<registry dir>'), `mixed: ${p}`);
+  }
+  const h1 = mixed.get('brokers/h1/conf/activemq.xml')!.content;
+  t.regex(h1, /<jaasDualAuthenticationPlugin /);
+  t.regex(h1, /name="stomp" uri="stomp\+nio:\/\/0\.0\.0\.0:61613\?/);
+  t.regex(h1, /keyStore="file:\$\{activemq\.conf\}\/tls\/keystore\.p12"/);
+  const r1 = mixed.get('brokers/r1/conf/activemq.xml')!.content;
+  t.regex(r1, /<jaasCertificateAuthenticationPlugin configuration="gridmsg-certificate"\/>/);
+  t.regex(r1, /uri="static:\(ssl:\/\/mq\.hub\.example\.org:61617\)/);
+  t.notRegex(r1, /userName=/, 'a certificate-only bridge carries no password');
+  t.regex(r1, /keyStore="file:\/etc\/gridmsg\/tls\/r1\.p12"/);
+  t.false(mixed.has('brokers/r1/conf/users.properties'), 'no password file on a certificate-only broker');
+  const users = mixed.get('brokers/h1/conf/users.properties')!;
+  t.is(users.mode, 0o600);
+  t.deepEqual(users.content.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('=')[0]), ['egee.srce.hr', 'gridmsg-network', 'LEGACY-SITE']);
+});
+
 test('generation is byte-identical for the same registry, and lists every file once', (t) => {
   const one = generateBrokerNetwork(loadRegistry(EXAMPLE), { secrets }).files;
+  t.true(one.some((f) => f.path.endsWith('/users.properties')) && one.some((f) => f.path.endsWith('/cert-users.properties')));
   const two = generateBrokerNetwork(loadRegistry(EXAMPLE), { secrets }).files;
   t.deepEqual(one, two);
   t.is(new Set(one.map((f) => f.path)).size, one.length);
@@ -55,48 +86,100 @@ test('generation is byte-identical for the same registry, and lists every file o
   t.is(one.filter((f) => f.path.startsWith('consumers/')).length, registry.consumers.length);
 });
 
-test('passwords are only in credentials.properties (0600), one line per user of the broker', (t) => {
-  const files = generateBrokerNetwork(registry, { secrets }).files;
-  for (const f of files) {
-    if (f.path.endsWith('credentials.properties')) continue;
-    for (const s of secrets.values()) t.false(f.content.includes(s), `${f.path} holds a password`);
+test('secrets are only in credentials.properties and users.properties (0600): passwords of the broker\'s users, keystore and truststore passwords', (t) => {
+  for (const r of [registry, plainRegistry, mixedRegistry]) {
+    const s = secretsOf(r);
+    const files = generateBrokerNetwork(r, { secrets: s }).files;
+    for (const f of files) {
+      if (/\/conf\/(credentials|users)\.properties$/.test(f.path)) {
+        t.is(f.mode, 0o600, f.path);
+        continue;
+      }
+      for (const secret of s.values()) t.false(f.content.includes(secret), `${f.path} holds a secret`);
+    }
+    for (const bp of planNetwork(r).brokers) {
+      const cred = files.find((f) => f.path === `brokers/${bp.broker.name}/conf/credentials.properties`)!;
+      const lines = cred.content.split('\n').filter((l) => l && !l.startsWith('#'));
+      const tls = bp.broker.tls
+        ? [`gridmsg.tls.keyStorePassword=${s.get(`keystore:${bp.broker.name}`)}`, `gridmsg.tls.trustStorePassword=${s.get(`truststore:${bp.broker.name}`)}`]
+        : [];
+      t.deepEqual(lines, [...bp.users.filter((u) => u.passwordKey).map((u) => `gridmsg.password.${u.username}=${s.get(u.username)}`), ...tls]);
+      const xml = files.find((f) => f.path === `brokers/${bp.broker.name}/conf/activemq.xml`)!.content;
+      if (bp.auth === 'password') for (const u of bp.users) t.true(xml.includes(`password="\${gridmsg.password.${u.username}}"`));
+      if (bp.broker.tls) t.regex(xml, /keyStorePassword="\$\{gridmsg\.tls\.keyStorePassword\}" .* trustStorePassword="\$\{gridmsg\.tls\.trustStorePassword\}"/);
+    }
+    t.is(files.find((f) => f.path.endsWith('run.sh'))!.mode, 0o755);
+    t.false(generateBrokerNetwork(r).files.some((f) => /\/(credentials|users)\.properties$/.test(f.path)), 'nothing secret without the secrets');
   }
+});
+
+test('TLS users: every broker certificate is a network identity on every TLS broker; sites and consumers by their DN, where they connect', (t) => {
   const plan = planNetwork(registry);
-  for (const bp of plan.brokers) {
-    const cred = files.find((f) => f.path === `brokers/${bp.broker.name}/conf/credentials.properties`)!;
-    t.is(cred.mode, 0o600);
-    const lines = cred.content.split('\n').filter((l) => l && !l.startsWith('#'));
-    t.deepEqual(lines, bp.users.map((u) => `gridmsg.password.${u.username}=${secrets.get(u.username)}`));
-    const xml = files.find((f) => f.path === `brokers/${bp.broker.name}/conf/activemq.xml`)!.content;
-    for (const u of bp.users) t.true(xml.includes(`password="\${gridmsg.password.${u.username}}"`));
-  }
-  t.is(files.find((f) => f.path.endsWith('run.sh'))!.mode, 0o755);
-  t.false(generateBrokerNetwork(registry).files.some((f) => f.path.endsWith('credentials.properties')));
+  const south = plan.brokers.find((b) => b.broker.name === 'south-a')!;
+  t.is(south.auth, 'dual');
+  for (const b of registry.brokers) t.truthy(south.users.find((u) => u.username === `broker.${b.name}` && u.dn === b.tls!.dn && u.groups.join() === 'network'));
+  const cern = south.users.find((u) => u.username === 'CERN-PROD')!;
+  t.is(cern.dn, '/DC=ch/DC=cern/OU=computers/CN=nagios.cern.ch');
+  t.is(cern.passwordKey, undefined);
+  t.deepEqual(cern.groups, ['clients', 'site.CERN-PROD']);
+  t.false(south.users.some((u) => u.username === 'SARA-MATRIX'), 'a site that never publishes at eu-south has no user there');
+  const files = byPath(generateBrokerNetwork(registry).files);
+  const certUsers = files.get('brokers/south-a/conf/cert-users.properties')!.content;
+  t.regex(certUsers, /^CERN-PROD=CN=nagios\.cern\.ch, OU=computers, DC=cern, DC=ch$/m);
+  t.regex(certUsers, /^ngi-hr-nagios=CN=nagios\.cro-ngi\.hr, DC=srce, DC=hr$/m);
+  t.regex(files.get('brokers/south-a/conf/groups.properties')!.content, /^site\.NGI_HR=ngi-hr-nagios$/m);
+  // central has a consumer and a bridge towards a failover pair: dual, with the network password on its connector.
+  t.is(plan.brokers.find((b) => b.broker.name === 'central-a')!.auth, 'dual');
 });
 
 test('site client configurations have exactly the SiteClientConfig shape: own pair first, then fallbacks', (t) => {
   const files = byPath(generateBrokerNetwork(registry).files);
   const cern = parse(files.get('sites/CERN-PROD.yaml')!.content) as Record<string, unknown>;
-  t.deepEqual(Object.keys(cern).sort(), ['brokers', 'credentials', 'destination', 'kind', 'nagiosHost', 'role', 'site', 'tenant']);
+  t.deepEqual(Object.keys(cern).sort(), ['brokers', 'credentials', 'destination', 'kind', 'nagiosHost', 'role', 'signing', 'site', 'tenant']);
   t.is(cern['kind'], 'site');
   t.is(cern['destination'], '/topic/grid.probe.metricOutput.WLCG.site.CERN-PROD');
   t.deepEqual(
     (cern['brokers'] as Array<{ name: string }>).map((b) => b.name),
     ['south-a', 'south-b', 'central-a', 'central-b', 'north-a', 'north-b'],
   );
-  t.deepEqual((cern['brokers'] as unknown[])[0], { name: 'south-a', host: 'msg1.south.grid-msg.example.org', port: 61613 });
-  t.deepEqual(cern['credentials'], { username: 'CERN-PROD', passwordFile: '/etc/gridmsg/secrets/sites/CERN-PROD.password' });
+  const tls = { caFile: '/etc/gridmsg/tls/brokers-ca.pem', certFile: '/etc/grid-security/hostcert.pem', keyFile: '/etc/gridmsg/tls/hostkey.pem' };
+  t.deepEqual((cern['brokers'] as unknown[])[0], { name: 'south-a', host: 'msg1.south.grid-msg.example.org', port: 61614, tls });
+  t.true((cern['brokers'] as Array<{ tls: unknown }>).every((b) => JSON.stringify(b.tls) === JSON.stringify(tls)));
+  // Certificate logins only: no password reference travels with the config.
+  t.deepEqual(cern['credentials'], {});
+  t.deepEqual(cern['signing'], { certFile: tls.certFile, keyFile: tls.keyFile });
   const hr = parse(files.get('sites/NGI_HR.yaml')!.content) as Record<string, unknown>;
   t.is(hr['role'], 'ngi');
-  t.deepEqual(hr['credentials'], { username: 'ngi-hr-nagios', passwordFile: '/etc/gridmsg/secrets/sites/NGI_HR.password' });
+  t.deepEqual(hr['credentials'], {});
+  // A site's own files and a password for the plain port of a mixed registry.
+  const mixed = byPath(generateBrokerNetwork(mixedRegistry).files);
+  const srce = parse(mixed.get('sites/egee.srce.hr.yaml')!.content) as Record<string, unknown>;
+  t.deepEqual((srce['brokers'] as unknown[])[0], {
+    name: 'h1',
+    host: 'mq.hub.example.org',
+    port: 61614,
+    tls: { caFile: path.join(path.dirname(mixedRegistry.file), 'ca', 'brokers.pem'), certFile: '/etc/grid-security/srce/hostcert.pem', keyFile: '/etc/grid-security/srce/hostkey.pem' },
+  });
+  t.deepEqual(srce['credentials'], {}, 'TLS everywhere it connects: its password stays out of the config');
+  const legacy = parse(mixed.get('sites/LEGACY-SITE.yaml')!.content) as Record<string, unknown>;
+  t.deepEqual(legacy['brokers'], [{ name: 'h1', host: 'mq.hub.example.org', port: 61613 }]);
+  t.deepEqual(legacy['credentials'], { username: 'LEGACY-SITE', passwordEnv: 'MIX_LEGACY_PW' });
+  t.false('signing' in legacy);
 });
 
 test('consumer client configurations have exactly the ConsumerClientConfig shape, one queue per site read', (t) => {
   const files = byPath(generateBrokerNetwork(registry).files);
   const argo = parse(files.get('consumers/argo-central.yaml')!.content) as Record<string, unknown>;
-  t.deepEqual(Object.keys(argo).sort(), ['brokers', 'consumer', 'credentials', 'errorDestination', 'kind', 'queues']);
+  t.deepEqual(Object.keys(argo).sort(), ['brokers', 'consumer', 'credentials', 'errorDestination', 'kind', 'queues', 'verification']);
   t.is((argo['queues'] as unknown[]).length, registry.sites.length);
-  t.deepEqual(argo['credentials'], { username: 'argo-central', passwordEnv: 'GRIDMSG_ARGO_CENTRAL_PASSWORD' });
+  t.deepEqual(argo['credentials'], {});
+  t.deepEqual(argo['verification'], { caFile: '/etc/gridmsg/tls/igtf-sites-ca.pem' });
+  t.deepEqual((argo['brokers'] as unknown[])[0], {
+    name: 'central-a',
+    host: 'mq1.central.grid-msg.example.org',
+    port: 61614,
+    tls: { caFile: '/etc/gridmsg/tls/brokers-ca.pem', certFile: '/etc/grid-security/hostcert.pem', keyFile: '/etc/gridmsg/tls/hostkey.pem' },
+  });
   t.is(argo['errorDestination'], '/queue/grid.probe.errors.argo-central');
   const queues = argo['queues'] as Array<Record<string, unknown>>;
   const srce = queues.find((q) => q['site'] === 'egee.srce.hr')!;
@@ -106,8 +189,13 @@ test('consumer client configurations have exactly the ConsumerClientConfig shape
     role: 'site',
     destination: '/queue/Consumer.argo-central.grid.probe.metricOutput.EGI.site.egee_srce_hr',
     hosts: ['*.srce.hr'],
+    signerDn: '/DC=hr/DC=srce/CN=nagios.srce.hr',
   });
   t.false('hosts' in queues.find((q) => q['site'] === 'NGI_HR')!);
+  // Without signed mode: no signerDn, no verification.
+  const central = parse(byPath(generateBrokerNetwork(mixedRegistry).files).get('consumers/central.yaml')!.content) as Record<string, unknown>;
+  t.false('verification' in central);
+  t.true((central['queues'] as Array<Record<string, unknown>>).every((q) => !('signerDn' in q)));
   const uk = parse(files.get('consumers/ngi-uk.yaml')!.content) as Record<string, unknown>;
   t.deepEqual((uk['queues'] as Array<{ site: string }>).map((q) => q.site), ['UKI-LT2-QMUL', 'UKI-SCOTGRID-GLASGOW', 'RAL-LCG2']);
   t.deepEqual((uk['brokers'] as Array<{ name: string }>).map((b) => b.name), ['north-a', 'north-b']);
@@ -119,9 +207,11 @@ test('the XML carries the registry limits, the shared store and the network choi
   t.regex(south, /<memoryUsage limit="256 mb"\/>/);
   t.regex(south, /<storeUsage limit="8 gb"\/>/);
   t.regex(south, /<policyEntry queue="&gt;" memoryLimit="16 mb" producerFlowControl="true"/);
-  t.regex(south, /stomp\+nio:\/\/0\.0\.0\.0:61613\?maximumConnections=1000&amp;transport\.maxFrameSize=1048576/);
+  t.regex(south, /name="stomp\+ssl" uri="stomp\+ssl:\/\/0\.0\.0\.0:61614\?transport\.needClientAuth=true&amp;transport\.enabledProtocols=TLSv1\.3,TLSv1\.2&amp;maximumConnections=1000&amp;transport\.maxFrameSize=1048576/);
+  t.regex(south, /name="openwire\+ssl" uri="ssl:\/\/0\.0\.0\.0:61617\?transport\.needClientAuth=true&amp;/);
+  t.notRegex(south, /name="(stomp|openwire)" /, 'no plain port unless the registry asks');
   t.regex(south, /<kahaDB directory="\/srv\/shared\/gridmsg\/eu-south\/kahadb" journalMaxFileLength="32mb" lockKeepAlivePeriod="5000">/);
-  t.regex(south, /uri="masterslave:\(tcp:\/\/mq1\.central\.grid-msg\.example\.org:61616,tcp:\/\/mq2\.central\.grid-msg\.example\.org:61616\)/);
+  t.regex(south, /uri="masterslave:\(ssl:\/\/mq1\.central\.grid-msg\.example\.org:61617,ssl:\/\/mq2\.central\.grid-msg\.example\.org:61617\)\?[^"]*" userName="gridmsg-network" password="\$\{gridmsg\.password\.gridmsg-network\}"/);
   t.regex(south, /duplex="false" staticBridge="true" decreaseNetworkConsumerPriority="true" suppressDuplicateQueueSubscriptions="true"/);
   t.regex(south, /messageTTL="2" consumerTTL="1"/);
   t.regex(south, /<queue physicalName="Consumer\.argo-central\.&gt;"\/>\s*<queue physicalName="Consumer\.ngi-uk\.&gt;"\/>/);

@@ -14,6 +14,8 @@ import { tempDir } from '../helpers/tmp.js';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 export const EXAMPLE = path.join(ROOT, 'examples', 'registry.yaml');
+/** The example network with plain ports and password logins only (what the password-login tests use). */
+export const PLAIN_EXAMPLE = path.join(ROOT, 'test', 'fixtures', 'registries', 'valid-example-plain.yaml');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'registries');
 const ENTRY = path.join(import.meta.dirname, 'cli-entry.ts');
 
@@ -54,18 +56,18 @@ export interface ExampleNetwork {
 }
 
 /**
- * The example registry localized into a temp dir, with the given pairs
- * started (standbys only when asked). Everything is stopped and removed in
- * teardown.
+ * The example registry (plain ports and password logins, unless `registry`
+ * names another) localized into a temp dir, with the given pairs started
+ * (standbys only when asked). Everything is stopped and removed in teardown.
  */
-export async function startExample(t: ExecutionContext, options: { pairs: string[]; standbys?: boolean }): Promise<ExampleNetwork> {
+export async function startExample(t: ExecutionContext, options: { pairs: string[]; standbys?: boolean; registry?: string }): Promise<ExampleNetwork> {
   const tmp = tempDir('gridmsg-net-');
   const started: StartedBroker[] = [];
   t.teardown(async () => {
     await Promise.all(started.map((b) => b.process.stop(20_000)));
     tmp.cleanup();
   });
-  const net = await prepareLocalNetwork(loadRegistry(EXAMPLE), tmp.dir);
+  const net = await prepareLocalNetwork(loadRegistry(options.registry ?? PLAIN_EXAMPLE), tmp.dir);
   const list = await startLocalNetwork(net, { logger: silentLogger(), pairs: options.pairs, standbys: options.standbys ?? false });
   started.push(...list);
   const brokers = new Map(list.map((b) => [b.name, b]));
@@ -88,6 +90,7 @@ export async function startExample(t: ExecutionContext, options: { pairs: string
     connect(name, user) {
       const d = descriptors.get(name);
       if (!d) throw new Error(`no broker ${name}`);
+      if (d.ports.stomp === undefined) throw new Error(`broker ${name} has no plain STOMP port`);
       return RawStompClient.connect({ port: d.ports.stomp, login: user, passcode: password(user) });
     },
   };
