@@ -15,14 +15,17 @@ import { writeFileAtomic } from '../core/files.js';
 import type { Logger } from '../core/logger.js';
 import { freePorts, portOpen } from '../core/ports.js';
 import { pidAlive, stopPid, type ManagedProcess } from '../core/process.js';
+import { brokerTlsSystemProperties } from '../security/broker-tls.js';
+import { identityPaths } from '../security/pki-layout.js';
 import { localize, localPortCount, localSecretFile, loadRegistry, type Registry } from '../topology/index.js';
+import { ensureDevPki } from './dev-pki.js';
 import { generateBrokerNetwork, type GeneratedFile } from './generate.js';
 import { logSaysStandby } from './instance-dir.js';
 import { brokerDescriptor, type BrokerDescriptor } from './instance-files.js';
 import type { NetworkPlan } from './plan.js';
 import { spawnBroker } from './runner.js';
 import { registryUsers, requireSecrets } from './secrets.js';
-import { stompPing } from './stomp-ping.js';
+import { stompPing, type PingTls } from './stomp-ping.js';
 import { writeGeneratedFiles } from './write.js';
 
 export const DEV_STATE_FILE = 'dev.json';
@@ -38,8 +41,12 @@ export interface DevBroker {
   role: DevRole;
   pid: number;
   host: string;
+  /** The port STOMP clients use: stomp+ssl on a TLS broker, else plain STOMP. */
   stompPort: number;
+  /** The port network bridges use: ssl on a TLS broker, else plain OpenWire. */
   openwirePort: number;
+  /** TLS broker: clients need a certificate of the state's development CA (STATE/pki). */
+  tls: boolean;
   /** Instance directory (conf/, broker.json, broker.log). */
   dir: string;
   log: string;
@@ -58,8 +65,10 @@ export interface LocalNetwork {
   registry: Registry;
   plan: NetworkPlan;
   files: GeneratedFile[];
-  /** Password of each user, by username. */
+  /** Password of each user (by username) and keystore passwords (keyStoreSecretId). */
   secrets: Map<string, string>;
+  /** The development PKI (STATE/pki) when the registry uses TLS. */
+  pkiDir?: string;
 }
 
 export function readDevState(stateDir: string): DevState | undefined {
@@ -102,13 +111,31 @@ export async function prepareLocalNetwork(source: Registry, stateDirIn: string, 
   const ports = await freePorts(localPortCount(source));
   const registry = localize(source, { stateDir, ports, maxHeapMb: options.maxHeapMb ?? DEV_MAX_HEAP_MB });
   for (const c of registryUsers(registry)) {
+    if (c.passwordFile === undefined) continue; // a certificate-only user
     const file = localSecretFile(stateDir, c.username);
     if (!fs.existsSync(file)) writeFileAtomic(file, `${crypto.randomBytes(18).toString('base64url')}\n`, 0o600);
   }
+  const pki = await ensureDevPki(registry, source, stateDir);
   const secrets = requireSecrets(registry);
   const { files, plan } = generateBrokerNetwork(registry, { secrets });
   writeGeneratedFiles(stateDir, files);
-  return { stateDir, registry, plan, files, secrets };
+  return { stateDir, registry, plan, files, secrets, ...(pki.dir === undefined ? {} : { pkiDir: pki.dir }) };
+}
+
+/**
+ * How dev up proves a broker accepts STOMP logins: over stomp+ssl with the
+ * broker's own development certificate (every broker certificate is a
+ * network-bridge identity on every TLS broker), else with a password user of
+ * the broker (the network user first).
+ */
+function pingLogin(net: LocalNetwork, b: DevBroker): [{ login: string; passcode: string }, number, PingTls?] {
+  if (b.tls && net.pkiDir !== undefined) {
+    const id = identityPaths(net.pkiDir, 'broker', b.name);
+    return [{ login: '', passcode: '' }, 10_000, { ca: fs.readFileSync(id.ca), cert: fs.readFileSync(id.cert), key: fs.readFileSync(id.key) }];
+  }
+  const users = net.plan.brokers.find((p) => p.broker.name === b.name)?.users ?? [];
+  const user = users.find((u) => u.passwordKey !== undefined && u.username === net.registry.network.credentials.username) ?? users.find((u) => u.passwordKey !== undefined);
+  return [{ login: user?.username ?? '', passcode: user === undefined ? '' : (net.secrets.get(user.username) ?? '') }, 10_000];
 }
 
 function tail(file: string, bytes = 2500): string {
@@ -145,8 +172,6 @@ export async function startLocalNetwork(
   options: StartOptions & { pairs?: string[]; standbys?: boolean },
 ): Promise<StartedBroker[]> {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const network = net.registry.network.credentials;
-  const login = { login: network.username, passcode: net.secrets.get(network.username) ?? '' };
   const wanted = new Set(options.pairs ?? net.registry.pairs.map((p) => p.name));
   const descriptors = net.plan.brokers.filter((b) => wanted.has(b.pair.name)).map(brokerDescriptor);
   const started: StartedBroker[] = [];
@@ -156,7 +181,13 @@ export async function startLocalNetwork(
     const dir = path.join(net.stateDir, 'brokers', d.name);
     const log = path.join(dir, 'broker.log');
     fs.rmSync(log, { force: true });
-    const proc = spawnBroker({ dir, heapMb: d.heapMb, detached: true, logFile: log });
+    const proc = spawnBroker({
+      dir,
+      heapMb: d.heapMb,
+      detached: true,
+      logFile: log,
+      ...(d.tls ? { systemProperties: brokerTlsSystemProperties(path.join(dir, 'conf')) } : {}),
+    });
     const b: StartedBroker = {
       name: d.name,
       pair: d.pair,
@@ -164,8 +195,9 @@ export async function startLocalNetwork(
       role: 'starting',
       pid: proc.pid,
       host: d.host,
-      stompPort: d.ports.stomp,
-      openwirePort: d.ports.openwire,
+      stompPort: (d.tls ? d.ports.stompSsl : d.ports.stomp) ?? 0,
+      openwirePort: (d.tls ? d.ports.openwireSsl : d.ports.openwire) ?? 0,
+      tls: d.tls === true,
       dir,
       log,
       process: proc,
@@ -189,7 +221,7 @@ export async function startLocalNetwork(
       if (options.signal?.aborted) fail(b, 'start interrupted');
       if (!b.process.alive()) fail(b, `exited (${String(await b.process.exited)}) before accepting STOMP`);
       if (await portOpen(b.host, b.stompPort)) {
-        const ping = await stompPing(b.host, b.stompPort, login);
+        const ping = await stompPing(b.host, b.stompPort, ...pingLogin(net, b));
         if (ping.ok) {
           b.role = 'active';
           changed();

@@ -1,19 +1,32 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 export type PingResult = { ok: true; server: string } | { ok: false; reason: string };
 
+/** Client certificate and CA for a stomp+ssl ping (PEM). */
+export interface PingTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
 /**
  * Opens a STOMP session (CONNECT → CONNECTED) and closes it: proof that a
- * broker accepts STOMP logins, not just TCP connections.
+ * broker accepts STOMP logins, not just TCP connections. With `tlsOptions`
+ * over stomp+ssl, logging in with the client certificate (an empty login is
+ * not sent).
  */
 export function stompPing(
   host: string,
   port: number,
   credentials: { login: string; passcode: string },
   timeoutMs = 10_000,
+  tlsOptions?: PingTls,
 ): Promise<PingResult> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = tlsOptions
+      ? tls.connect({ host, port, ...tlsOptions, ...(net.isIP(host) ? {} : { servername: host }) })
+      : net.connect({ host, port });
     let buf = '';
     const done = (r: PingResult): void => {
       clearTimeout(timer);
@@ -22,10 +35,9 @@ export function stompPing(
     };
     const timer = setTimeout(() => done({ ok: false, reason: `no STOMP answer within ${timeoutMs} ms` }), timeoutMs);
     const esc = (v: string): string => v.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll(':', '\\c');
-    socket.once('connect', () => {
-      socket.write(
-        `CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,0\nlogin:${esc(credentials.login)}\npasscode:${esc(credentials.passcode)}\n\n\0`,
-      );
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
+      const login = credentials.login === '' ? '' : `login:${esc(credentials.login)}\npasscode:${esc(credentials.passcode)}\n`;
+      socket.write(`CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,0\n${login}\n\0`);
     });
     socket.on('data', (d: Buffer) => {
       buf += d.toString('utf8');

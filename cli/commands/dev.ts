@@ -15,11 +15,15 @@ export function describeDevState(state: DevState): string {
   const lines = [`dev network from ${state.registry} runs in ${state.stateDir}:`];
   const width = Math.max(...state.brokers.map((b) => b.name.length), 6);
   for (const b of [...state.brokers].sort((x, y) => x.pair.localeCompare(y.pair) || x.pairIndex - y.pairIndex)) {
-    const where = b.role === 'active' ? `stomp ${b.host}:${b.stompPort}  openwire ${b.host}:${b.openwirePort}` : `waits for the store lock (stomp ${b.host}:${b.stompPort} once active)`;
+    const [stomp, openwire] = b.tls ? ['stomp+ssl', 'ssl'] : ['stomp', 'openwire'];
+    const where = b.role === 'active' ? `${stomp} ${b.host}:${b.stompPort}  ${openwire} ${b.host}:${b.openwirePort}` : `waits for the store lock (${stomp} ${b.host}:${b.stompPort} once active)`;
     lines.push(`  ${b.name.padEnd(width)}  pair ${b.pair.padEnd(10)} ${b.role.padEnd(8)} pid ${String(b.pid).padEnd(7)} ${where}`);
   }
   lines.push(`client configurations: ${path.join(state.stateDir, 'sites')}/<site>.yaml, ${path.join(state.stateDir, 'consumers')}/<consumer>.yaml`);
   lines.push(`passwords: ${path.join(state.stateDir, 'secrets')}/<user>.password; broker logs: <broker dir>/broker.log`);
+  if (state.brokers.some((b) => b.tls)) {
+    lines.push(`development PKI (NOT for production): ${path.join(state.stateDir, 'pki')} (CA ca/ca.pem; sites/<site>/, consumers/<consumer>/ cert.pem and key.pem)`);
+  }
   lines.push(`stop with: gridmsg dev down --state ${state.stateDir}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,19 +1,22 @@
 import test from 'ava';
+import fs from 'node:fs';
 import { silentLogger } from '../../core/logger.js';
 import { portOpen } from '../../core/ports.js';
-import { prepareLocalNetwork, startLocalNetwork, stompPing, type StartedBroker } from '../../broker-config/index.js';
+import { prepareLocalNetwork, startLocalNetwork, stompPing, type PingTls, type StartedBroker } from '../../broker-config/index.js';
+import { identityPaths, type IdentityKind } from '../../security/pki-layout.js';
 import { loadRegistry } from '../../topology/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { EXAMPLE } from './helpers.js';
 
 /**
- * Every broker generated from examples/registry.yaml boots with its
- * configuration and accepts STOMP logins of each of its users. Pair by pair
- * to spare the CPUs: the first broker must become active; the second must
- * wait for the store lock, then take over and accept logins once the first
- * stops.
+ * Every broker generated from examples/registry.yaml (TLS by default) boots
+ * with its configuration and accepts stomp+ssl logins with the certificate of
+ * each of its users (the development PKI of `dev up`, with the registry's
+ * DNs). Pair by pair to spare the CPUs: the first broker must become active;
+ * the second must wait for the store lock, then take over and accept logins
+ * once the first stops.
  */
-test.serial('every broker of the example registry boots and accepts STOMP logins of all its users', async (t) => {
+test.serial('every broker of the example registry boots and accepts stomp+ssl logins with the certificate of each of its users', async (t) => {
   const tmp = tempDir('gridmsg-boot-');
   const running: StartedBroker[] = [];
   t.teardown(async () => {
@@ -24,11 +27,24 @@ test.serial('every broker of the example registry boots and accepts STOMP logins
   const net = await prepareLocalNetwork(registry, tmp.dir);
   const booted: string[] = [];
 
+  // Broker user name -> its identity in the development PKI.
+  const identity = new Map<string, [IdentityKind, string]>();
+  for (const b of net.registry.brokers) identity.set(`broker.${b.name}`, ['broker', b.name]);
+  for (const s of net.registry.sites) identity.set(s.credentials.username, ['site', s.name]);
+  for (const c of net.registry.consumers) identity.set(c.credentials.username, ['consumer', c.name]);
+  const tlsOf = (user: string): PingTls => {
+    const [kind, name] = identity.get(user)!;
+    const p = identityPaths(net.pkiDir!, kind, name);
+    return { ca: fs.readFileSync(p.ca), cert: fs.readFileSync(p.cert), key: fs.readFileSync(p.key) };
+  };
+  const login = { login: '', passcode: '' };
   const loginAll = async (b: StartedBroker): Promise<void> => {
     const plan = net.plan.brokers.find((p) => p.broker.name === b.name)!;
-    t.true(plan.users.length >= 3, `${b.name} has users`);
-    for (const u of plan.users) {
-      const ping = await stompPing(b.host, b.stompPort, { login: u.username, passcode: net.secrets.get(u.username)! });
+    const certificateUsers = plan.users.filter((u) => u.dn !== undefined);
+    t.true(certificateUsers.length >= registry.brokers.length + 2, `${b.name} has certificate users`);
+    t.true(b.tls);
+    for (const u of certificateUsers) {
+      const ping = await stompPing(b.host, b.stompPort, login, 10_000, tlsOf(u.username));
       t.deepEqual(ping.ok ? 'ok' : ping.reason, 'ok', `${u.username} at ${b.name}`);
     }
     booted.push(b.name);
@@ -45,7 +61,7 @@ test.serial('every broker of the example registry boots and accepts STOMP logins
     await first!.process.stop(20_000);
     let ok = false;
     for (let i = 0; i < 480 && !ok && second!.process.alive(); i++) {
-      ok = (await stompPing(second!.host, second!.stompPort, { login: 'gridmsg-network', passcode: net.secrets.get('gridmsg-network')! }, 2000)).ok;
+      ok = (await stompPing(second!.host, second!.stompPort, login, 2000, tlsOf(`broker.${second!.name}`))).ok;
       if (!ok) await new Promise((r) => setTimeout(r, 250));
     }
     t.true(ok, `${second!.name} did not take over`);
