@@ -18,11 +18,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoTimestamp, type MetricRecord } from '../bridges/format/index.js';
-import { startNagios, writeNagiosInstance, type NagiosHost } from '../bridges/nagios-instance.js';
+import { startNagios, type NagiosHost } from '../bridges/nagios-instance.js';
 import { commandLine } from '../bridges/msg-to-nagios/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { publish, REPO, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig } from '../test/msg-to-nagios/helpers/harness.js';
+import { publish, REPO, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, writePrivateNagios } from '../test/msg-to-nagios/helpers/harness.js';
 
 const RESULTS = Number(process.argv[2] ?? 200_000);
 const MODE = (process.argv[3] ?? 'pipe') as 'pipe' | 'spool';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   try {
     const hosts: NagiosHost[] = Array.from({ length: HOSTS }, (_, h) => ({ name: `wn${h}.cern.ch`, services: Array.from({ length: SERVICES }, (_, s) => ({ description: `org.sam.Probe-${s}` })) }));
     // One log line per processed result, whichever way it came (pipe or spool file).
-    const paths = writeNagiosInstance(path.join(tmp.dir, 'nagios'), { hosts, extraMainConfig: { log_passive_checks: 1, log_external_commands: 0, status_update_interval: 10, check_result_reaper_frequency: 1, max_check_result_reaper_time: 30 } });
+    const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), { hosts, extraMainConfig: { log_passive_checks: 1, log_external_commands: 0, status_update_interval: 10, check_result_reaper_frequency: 1, max_check_result_reaper_time: 30 } });
     console.log(`bench/ingest: ${RESULTS} results, ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}`);
     const [broker, nagios] = await Promise.all([startTestBroker({ heapMb: 512 }), startNagios(paths, 120_000)]);
     stops.push(() => nagios.stop(), () => broker.stop());

@@ -7,13 +7,13 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoTimestamp } from '../../bridges/format/index.js';
-import { startNagios, writeNagiosInstance, type NagiosPaths, type RunningNagios } from '../../bridges/nagios-instance.js';
+import { startNagios, type NagiosPaths, type RunningNagios } from '../../bridges/nagios-instance.js';
 import { parseServiceStatus, parseStatusBlocks } from '../../bridges/nagios-status.js';
 import { centralObjects, DEBIAN_DEFAULTS } from '../../bridges/msg-to-nagios/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { goodRecord, injectionCorpus, SITE, SITE_HOSTS } from './corpus.js';
-import { ERROR_DESTINATION, eventually, publish, receive, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, type BridgeProcess, type OutMessage } from './helpers/harness.js';
+import { ERROR_DESTINATION, eventually, publish, receive, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, type BridgeProcess, type OutMessage, writePrivateNagios } from './helpers/harness.js';
 
 let broker: TestBroker;
 let nagios: RunningNagios;
@@ -28,7 +28,7 @@ test.before(async () => {
   const tmp = tempDir('gridmsg-central-');
   cleanup = tmp.cleanup;
   const services = ['org.sam.CE-JobSubmit', 'org.sam.CE-JobSubmit-ngi', 'org.sam.LongOutput', 'org.sam.Corpus-Good'].map((description) => ({ description, directives: passive }));
-  paths = writeNagiosInstance(path.join(tmp.dir, 'nagios'), {
+  paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), {
     hosts: [
       { name: 'ce01.cern.ch', services, directives: { use: 'gridmsg-passive-host' } },
       { name: 'ce02.cern.ch', services, directives: { use: 'gridmsg-passive-host' } },

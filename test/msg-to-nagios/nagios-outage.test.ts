@@ -8,19 +8,19 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoTimestamp } from '../../bridges/format/index.js';
-import { startNagios, writeNagiosInstance } from '../../bridges/nagios-instance.js';
+import { startNagios } from '../../bridges/nagios-instance.js';
 import { parseServiceStatus } from '../../bridges/nagios-status.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { goodRecord, SITE, SITE_HOSTS } from './corpus.js';
-import { eventually, publish, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig } from './helpers/harness.js';
+import { eventually, publish, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, writePrivateNagios } from './helpers/harness.js';
 
 test('Nagios down: nothing acked, nothing lost; all arrives once after it restarts', async (t) => {
   const tmp = tempDir('gridmsg-outage-');
   t.teardown(tmp.cleanup);
   const HOSTS = ['ce01.cern.ch', 'ce02.cern.ch'];
   const SERVICES = Array.from({ length: 10 }, (_, i) => `org.sam.Probe-${i}`);
-  const paths = writeNagiosInstance(path.join(tmp.dir, 'nagios'), { hosts: HOSTS.map((name) => ({ name, services: SERVICES.map((description) => ({ description })) })) });
+  const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), { hosts: HOSTS.map((name) => ({ name, services: SERVICES.map((description) => ({ description })) })) });
   const [broker, first] = await Promise.all([startTestBroker(), startNagios(paths)]);
   t.teardown(() => broker.stop());
   let nagios = first;

@@ -6,6 +6,7 @@ import { createConsumer, createPublisher, type ReceivedMessage } from '../../../
 import type { ConsumerClientConfig } from '../../../clients/client-config.js';
 import { encodeRecords, messageHeaders, type MetricRecord } from '../../../bridges/format/index.js';
 import { startProcess, type ManagedProcess } from '../../../core/process.js';
+import { writeNagiosInstance, type NagiosInstanceSpec, type NagiosPaths } from '../../../bridges/nagios-instance.js';
 
 /** Test scaffolding for the central bridge: configs, publishing results, a bridge process. */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -147,4 +148,14 @@ export async function eventually(check: () => boolean, timeoutMs = 60_000, every
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return check();
+}
+
+/**
+ * writeNagiosInstance with the query-handler socket inside the instance: by
+ * default every Nagios on the machine uses /var/lib/nagios4/rw/nagios.qh, and
+ * two running at once then steal each other's check workers ("Unable to run
+ * check ... worker").
+ */
+export function writePrivateNagios(dir: string, spec: NagiosInstanceSpec): NagiosPaths {
+  return writeNagiosInstance(dir, { ...spec, extraMainConfig: { query_socket: path.join(path.resolve(dir), 'nagios.qh'), ...spec.extraMainConfig } });
 }
