@@ -34,6 +34,8 @@ export class Batcher {
     private options: BatcherOptions,
     initial: Record<string, InputCursor>,
     private readonly onCommitted: (records: number) => void = () => {},
+    /** Called once, at the first failed append (the producers must stop: later groups would commit past lost ones). */
+    private readonly onFailure: (err: unknown) => void = () => {},
   ) {
     this.positions = structuredClone(initial);
   }
@@ -95,7 +97,10 @@ export class Batcher {
       },
       (err: unknown) => {
         this.pending.delete(p);
-        this.failure ??= err;
+        if (this.failure === undefined) {
+          this.failure = err;
+          this.onFailure(err);
+        }
         throw err;
       },
     );

@@ -191,7 +191,18 @@ export class Bridge {
       const cp = decodeCheckpoint(this.spool.checkpoint);
       const abort = new AbortController();
       this.inputAbort = abort;
-      const batcher = new Batcher(this.spool, this.config.batch, cp.inputs, (n) => (this.counters.resultsSpooled += n));
+      let failure: unknown;
+      // A failed append stops this generation at once (an input may be idle, waiting for lines, when it happens).
+      const batcher = new Batcher(
+        this.spool,
+        this.config.batch,
+        cp.inputs,
+        (n) => (this.counters.resultsSpooled += n),
+        (err) => {
+          failure ??= err;
+          abort.abort();
+        },
+      );
       this.batcher = batcher;
       this.followers = this.config.inputs.map(
         (input) =>
@@ -207,7 +218,6 @@ export class Bridge {
           }),
       );
       const runs = this.followers.map((f, i) => this.runInput(f, this.config.inputs[i]!, batcher, abort.signal));
-      let failure: unknown;
       const settled = Promise.allSettled(
         runs.map((r) =>
           r.catch((err: unknown) => {
@@ -438,11 +448,16 @@ export class Bridge {
     };
   }
 
+  private lastStatusError = 0;
+
   private writeStatusNow(): void {
     try {
       writeStatus(this.config.statusFile, this.status());
     } catch (err) {
-      this.logger.warn('cannot write the status file', { file: this.config.statusFile, error: describeError(err) });
+      if (this.now() - this.lastStatusError > 60_000) {
+        this.lastStatusError = this.now();
+        this.logger.warn('cannot write the status file (check-bridge will report it stale)', { file: this.config.statusFile, error: describeError(err) });
+      }
     }
   }
 

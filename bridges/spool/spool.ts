@@ -380,7 +380,8 @@ export class Spool {
     const fd = fs.openSync(file, 'wx', 0o644);
     const carry = encodeFrame('commit', 0, firstSeq, Math.floor(this.now() / 1000), this.checkpoint ?? Buffer.alloc(0));
     try {
-      fs.writeSync(fd, carry, 0, carry.length, 0);
+      const written = fs.writeSync(fd, carry, 0, carry.length, 0);
+      if (written !== carry.length) throw Object.assign(new Error(`short write (${written} of ${carry.length} bytes)`), { code: 'ENOSPC' });
     } catch (err) {
       fs.closeSync(fd);
       fs.unlinkSync(file);

@@ -67,7 +67,13 @@ probe.cleanup();
   t.teardown(() => broker.stop());
   const received = await collect(broker.stompPort, dest);
   t.teardown(() => received.close());
-  await received.waitFor(TOTAL, 180_000);
+  try {
+    await received.waitFor(TOTAL, 180_000);
+  } catch (err) {
+    t.log(lines.slice(-30).join(''));
+    t.log(JSON.stringify(bridge.status(), null, 1));
+    throw err;
+  }
   t.deepEqual(received.errors, []);
   const names = new Map<string, number>();
   for (const r of received.records) names.set(r.metricName, (names.get(r.metricName) ?? 0) + 1);
