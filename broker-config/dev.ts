@@ -15,12 +15,11 @@ import { writeFileAtomic } from '../core/files.js';
 import type { Logger } from '../core/logger.js';
 import { freePorts, portOpen } from '../core/ports.js';
 import { pidAlive, stopPid, type ManagedProcess } from '../core/process.js';
-import { brokerTlsSystemProperties } from '../security/broker-tls.js';
 import { identityPaths } from '../security/pki-layout.js';
 import { localize, localPortCount, localSecretFile, loadRegistry, type Registry } from '../topology/index.js';
 import { ensureDevPki } from './dev-pki.js';
 import { generateBrokerNetwork, type GeneratedFile } from './generate.js';
-import { logSaysStandby } from './instance-dir.js';
+import { instanceRuntime, logSaysStandby } from './instance-dir.js';
 import { brokerDescriptor, type BrokerDescriptor } from './instance-files.js';
 import type { NetworkPlan } from './plan.js';
 import { spawnBroker } from './runner.js';
@@ -181,13 +180,8 @@ export async function startLocalNetwork(
     const dir = path.join(net.stateDir, 'brokers', d.name);
     const log = path.join(dir, 'broker.log');
     fs.rmSync(log, { force: true });
-    const proc = spawnBroker({
-      dir,
-      heapMb: d.heapMb,
-      detached: true,
-      logFile: log,
-      ...(d.tls ? { systemProperties: brokerTlsSystemProperties(path.join(dir, 'conf')) } : {}),
-    });
+    const runtime = instanceRuntime(dir, d);
+    const proc = spawnBroker({ dir, heapMb: d.heapMb, detached: true, logFile: log, systemProperties: runtime.systemProperties });
     const b: StartedBroker = {
       name: d.name,
       pair: d.pair,
@@ -195,8 +189,8 @@ export async function startLocalNetwork(
       role: 'starting',
       pid: proc.pid,
       host: d.host,
-      stompPort: (d.tls ? d.ports.stompSsl : d.ports.stomp) ?? 0,
-      openwirePort: (d.tls ? d.ports.openwireSsl : d.ports.openwire) ?? 0,
+      stompPort: runtime.stompPort,
+      openwirePort: runtime.openwirePort,
       tls: d.tls === true,
       dir,
       log,

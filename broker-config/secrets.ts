@@ -1,7 +1,9 @@
 /**
- * Reading the secrets a registry references (I/O edge). The registry never
- * holds a password: each user names a file (relative to the registry) or an
- * environment variable.
+ * Reading the secrets a registry references (I/O edge): user passwords and
+ * the keystore/truststore passwords of TLS brokers. The registry never holds
+ * a secret: it names a file (relative to the registry) or an environment
+ * variable. Problems name where the registry references a secret, never the
+ * secret.
  */
 import fs from 'node:fs';
 import path from 'node:path';
