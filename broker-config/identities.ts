@@ -46,8 +46,7 @@ interface Party {
  */
 export function planIdentities(registry: Registry, pair: Pair, candidates: PlannedUser[]): PlannedUser[] {
   const tls = pairBrokers(registry, pair).some(isTlsBroker);
-  const monitoring = (registry as { monitoring?: Party }).monitoring;
-  const parties: Party[] = [...registry.sites, ...registry.consumers, ...(monitoring ? [monitoring] : [])];
+  const parties: Party[] = [...registry.sites, ...registry.consumers, ...(registry.monitoring ? [registry.monitoring] : [])];
   const dnOf = new Map(parties.flatMap((p) => (p.certificateDn === undefined ? [] : [[p.credentials.username, p.certificateDn] as const])));
   const users: PlannedUser[] = [];
   for (const u of candidates) {
