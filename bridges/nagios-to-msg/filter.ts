@@ -47,7 +47,7 @@ function compileSelector(s: Selector): CompiledSelector {
   return { hosts: s.hosts.map(globToRegExp), services: s.services.map(globToRegExp), hostgroups: s.hostgroups.map(globToRegExp) };
 }
 
-const any = (patterns: RegExp[], values: string[]): boolean => patterns.some((p) => values.some((v) => p.test(v)));
+const matchesAny = (patterns: RegExp[], values: string[]): boolean => patterns.some((p) => values.some((v) => p.test(v)));
 
 export function compileFilter(config: FilterConfig): (input: FilterInput) => FilterVerdict {
   const inc = compileSelector(config.include);
@@ -55,12 +55,12 @@ export function compileFilter(config: FilterConfig): (input: FilterInput) => Fil
   return (input) => {
     if (config.skipSoft && input.stateType === 'SOFT') return { pass: false, reason: 'soft' };
     const services = [input.service, input.metricName];
-    if (inc.hosts.length > 0 && !any(inc.hosts, [input.host])) return { pass: false, reason: 'not-included' };
-    if (input.kind === 'service' && inc.services.length > 0 && !any(inc.services, services)) return { pass: false, reason: 'not-included' };
-    if (inc.hostgroups.length > 0 && !any(inc.hostgroups, input.hostGroups)) return { pass: false, reason: 'not-included' };
-    if (any(exc.hosts, [input.host])) return { pass: false, reason: 'excluded' };
-    if (input.kind === 'service' && any(exc.services, services)) return { pass: false, reason: 'excluded' };
-    if (any(exc.hostgroups, input.hostGroups)) return { pass: false, reason: 'excluded' };
+    if (inc.hosts.length > 0 && !matchesAny(inc.hosts, [input.host])) return { pass: false, reason: 'not-included' };
+    if (input.kind === 'service' && inc.services.length > 0 && !matchesAny(inc.services, services)) return { pass: false, reason: 'not-included' };
+    if (inc.hostgroups.length > 0 && !matchesAny(inc.hostgroups, input.hostGroups)) return { pass: false, reason: 'not-included' };
+    if (matchesAny(exc.hosts, [input.host])) return { pass: false, reason: 'excluded' };
+    if (input.kind === 'service' && matchesAny(exc.services, services)) return { pass: false, reason: 'excluded' };
+    if (matchesAny(exc.hostgroups, input.hostGroups)) return { pass: false, reason: 'excluded' };
     return { pass: true };
   };
 }
