@@ -1,19 +1,30 @@
 import net from 'node:net';
 
-/** Asks the kernel for a free TCP port on loopback. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out for brokers and test servers come from below the kernel's
+ * ephemeral range (Linux default 32768-60999). A port picked from inside that
+ * range can be taken, between the pick and the broker's bind, by the local end
+ * of any outgoing connection on the machine ("Address already in use").
+ */
+const LISTEN_PORT_LOW = 20000;
+const LISTEN_PORT_HIGH = 32700;
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not get a free port'));
-      });
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port free for listening on `host`, picked at random outside the ephemeral range. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LISTEN_PORT_LOW + Math.floor(Math.random() * (LISTEN_PORT_HIGH - LISTEN_PORT_LOW));
+    if (await canListen(port, host)) return port;
+  }
+  throw new Error(`no free port between ${LISTEN_PORT_LOW} and ${LISTEN_PORT_HIGH} on ${host}`);
 }
 
 /** Several distinct free ports. */
