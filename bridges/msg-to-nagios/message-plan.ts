@@ -179,6 +179,7 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
       continue;
     }
     ctx.noteNewest(key, r.timestamp);
+    r.objectKey = key;
     plan.submit.push(r);
   }
   return plan;

@@ -35,7 +35,7 @@ export interface WriterStatus {
 export function acceptedEntries(items: readonly PreparedResult[]): { done: ReturnType<typeof doneEntries>; newest: NewestEntry[] } {
   const newest = new Map<string, number>();
   for (const r of items) {
-    const k = objectKey(r.host, r.service);
+    const k = r.objectKey ?? objectKey(r.host, r.service);
     newest.set(k, Math.max(newest.get(k) ?? -Infinity, r.timestamp));
   }
   return { done: doneEntries(items.map((r) => r.ref)), newest: [...newest] };

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir } from '../../core/files.js';
 import type { Logger } from '../../core/logger.js';
 import { pidAlive } from '../../core/process.js';
 import { formatCheckResultFile, isSpoolName, randomSpoolName, spoolMarker } from './check-result-file.js';
@@ -62,7 +61,7 @@ export class SpoolWriter implements NagiosWriter {
     for (let i = 0; i < results.length; i += per) {
       await this.writeFile(results.slice(i, i + per), signal);
     }
-    if (results.length > 0) fsyncDir(this.options.dir);
+    if (results.length > 0) await fsyncDirAsync(this.options.dir);
   }
 
   close(): void {
@@ -85,12 +84,13 @@ export class SpoolWriter implements NagiosWriter {
       const file = path.join(dir, name);
       const content = formatCheckResultFile(items, this.options.instanceId, Date.now() / 1000, this.options.maxOutputBytes ?? NAGIOS_OUTPUT_LIMIT);
       try {
-        const fd = fs.openSync(file, 'wx', 0o644);
+        // Asynchronous: messages keep being read and checked while the file is written and synced.
+        const fh = await fs.promises.open(file, 'wx', 0o644);
         try {
-          fs.writeFileSync(fd, content);
-          fs.fsyncSync(fd);
+          await fh.writeFile(content);
+          await fh.sync();
         } finally {
-          fs.closeSync(fd);
+          await fh.close();
         }
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -108,7 +108,7 @@ export class SpoolWriter implements NagiosWriter {
       const { done, newest } = acceptedEntries(items);
       journal.appendIntent(name, done, newest);
       try {
-        fs.closeSync(fs.openSync(`${file}.ok`, 'wx', 0o644));
+        await (await fs.promises.open(`${file}.ok`, 'wx', 0o644)).close();
       } catch (err) {
         journal.appendAbort(name);
         fs.rmSync(file, { force: true });
@@ -141,6 +141,16 @@ export class SpoolWriter implements NagiosWriter {
       if (this.released.size >= max) return { state: 'backlogged', reason: `${this.released.size} check-result files not yet read by Nagios in ${this.options.dir}` };
     }
     return undefined;
+  }
+}
+
+/** fsync of a directory (its new entries survive a power loss), without blocking the event loop. */
+async function fsyncDirAsync(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 

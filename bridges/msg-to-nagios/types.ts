@@ -27,6 +27,8 @@ export interface PreparedResult {
   timestamp: number;
   /** Plugin output, neutralized but not yet escaped (may contain real newlines). */
   output: string;
+  /** objectKey(host, service), computed once when planned. */
+  objectKey?: string;
 }
 
 /** Why a record (or a whole message) was refused. Sent to the error destination. */
