@@ -142,6 +142,7 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
 
     // Periodic report: refused records, unknown objects, held results.
     const report = (): void => {
+      engine.newInterval();
       const summary = engine.rejects.takeSummary();
       if (summary.count > 0) log.warn(`refused ${summary.count} record(s) in the last ${cfg.summaryIntervalSeconds} s (sent to ${cfg.consumer.errorDestination}): ${summary.text}`);
       try {

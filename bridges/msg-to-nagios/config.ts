@@ -52,7 +52,7 @@ export interface BridgeConfig {
 }
 
 export const DEFAULT_BRIDGE_LIMITS: BridgeLimits = {
-  prefetch: 200,
+  prefetch: 100,
   maxRecordBytes: 64 * 1024,
   maxFutureSkewSeconds: 300,
   dedupWindowMessages: 200_000,

@@ -57,6 +57,9 @@ export interface EngineStats {
   rejectedByReason: Record<string, number>;
 }
 
+/** Stale results logged one by one per reporting interval. */
+const STALE_LOG_LINES = 10;
+
 /** Raised into pending handlers when the bridge shuts down: their messages stay unacked. */
 export class ShutdownError extends Error {
   override readonly name = 'ShutdownError';
@@ -98,6 +101,7 @@ export class IngestEngine {
   readonly unknownObjects: UnknownObjects;
   private readonly counters = { messages: 0, records: 0, submitted: 0, rejected: 0, duplicates: 0, stale: 0, unknownDropped: 0 };
   private readonly clock: () => number;
+  private staleLogged = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.policy = deps.policy;
@@ -184,7 +188,8 @@ export class IngestEngine {
     for (const d of plan.dropped) {
       if (d.why === 'stale') {
         c.stale++;
-        this.deps.logger.info('result older than the one Nagios has; not submitted', { object: d.objectKey, timestamp: d.timestamp, site: queue.site });
+        // One line each for the first few per interval; the rest are in the stats line.
+        if (this.staleLogged++ < STALE_LOG_LINES) this.deps.logger.info('result older than the one Nagios has; not submitted', { object: d.objectKey, timestamp: d.timestamp, site: queue.site });
       } else c.unknownDropped++;
     }
     for (const u of plan.unknown) this.unknownObjects.add(u);
@@ -274,6 +279,11 @@ export class IngestEngine {
 
   get inFlight(): number {
     return this.inflight.size;
+  }
+
+  /** Starts a new reporting interval (the daemon calls this with each summary). */
+  newInterval(): void {
+    this.staleLogged = 0;
   }
 
   stats(): EngineStats {

@@ -83,23 +83,25 @@ export class SpoolWriter implements NagiosWriter {
       const name = randomSpoolName();
       const file = path.join(dir, name);
       const content = formatCheckResultFile(items, this.options.instanceId, Date.now() / 1000, this.options.maxOutputBytes ?? NAGIOS_OUTPUT_LIMIT);
+      // Written under a temporary name Nagios ignores, then linked to cXXXXXX
+      // (link, unlike rename, never replaces an existing file): a cXXXXXX file
+      // is always complete, whenever the bridge dies.
+      const tmp = path.join(dir, `${tempPrefix(this.options.instanceId)}${name}.tmp`);
       try {
         // Asynchronous: messages keep being read and checked while the file is written and synced.
-        const fh = await fs.promises.open(file, 'wx', 0o644);
+        const fh = await fs.promises.open(tmp, 'wx', 0o644);
         try {
           await fh.writeFile(content);
           await fh.sync();
         } finally {
           await fh.close();
         }
+        await fs.promises.link(tmp, file);
+        await fs.promises.unlink(tmp);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        await fs.promises.rm(tmp, { force: true }).catch(() => {});
         if (code === 'EEXIST') continue;
-        try {
-          fs.unlinkSync(file);
-        } catch {
-          /* not created */
-        }
         this.tracker.set('waiting', `cannot write a check-result file in ${dir}: ${(err as Error).message}`);
         await sleep(delay, signal);
         delay = Math.min(delay * 2, this.options.retryMaxMs ?? 5000);
@@ -181,9 +183,15 @@ export function discardSpoolFile(dir: string, name: string): void {
   fs.rmSync(path.join(dir, name), { force: true });
 }
 
+/** Temporary file names of one bridge instance in the spool directory (Nagios ignores them). */
+function tempPrefix(instanceId: string): string {
+  return `.gridmsg-${instanceId}-`;
+}
+
 /**
  * Removes files this bridge instance wrote but never released (no `.ok`, not
- * pending): left by a crash between writing a file and journaling its intent.
+ * pending): left by a crash between writing a file and journaling its intent,
+ * or half-written temporary files.
  */
 export function removeOrphanSpoolFiles(dir: string, instanceId: string): string[] {
   const marker = spoolMarker(instanceId);
@@ -193,6 +201,12 @@ export function removeOrphanSpoolFiles(dir: string, instanceId: string): string[
     names = fs.readdirSync(dir);
   } catch {
     return removed;
+  }
+  for (const name of names) {
+    if (name.startsWith(tempPrefix(instanceId)) && name.endsWith('.tmp')) {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed.push(name);
+    }
   }
   for (const name of names) {
     if (!isSpoolName(name) || names.includes(`${name}.ok`)) continue;

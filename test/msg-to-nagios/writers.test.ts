@@ -154,6 +154,8 @@ test('spool intents are settled from the directory, and only this instance\'s un
   fs.writeFileSync(path.join(d, 'cMINE00'), '### gridmsg msg-to-nagios me ###\nfile_time=1\n');
   fs.writeFileSync(path.join(d, 'cOTHER0'), '### gridmsg msg-to-nagios someone-else ###\n');
   fs.writeFileSync(path.join(d, 'cNAGIOS'), '### Nagios Service Check Result ###\n');
-  t.deepEqual(removeOrphanSpoolFiles(d, 'me'), ['cMINE00']);
-  t.deepEqual(fs.readdirSync(d).sort(), ['cNAGIOS', 'cOTHER0', 'cRELEAS', 'cRELEAS.ok']);
+  fs.writeFileSync(path.join(d, '.gridmsg-me-cHALF00.tmp'), '### gridmsg msg-');
+  fs.writeFileSync(path.join(d, '.gridmsg-someone-else-cHALF01.tmp'), '');
+  t.deepEqual(removeOrphanSpoolFiles(d, 'me').sort(), ['.gridmsg-me-cHALF00.tmp', 'cMINE00']);
+  t.deepEqual(fs.readdirSync(d).sort(), ['.gridmsg-someone-else-cHALF01.tmp', 'cNAGIOS', 'cOTHER0', 'cRELEAS', 'cRELEAS.ok']);
 });
