@@ -9,6 +9,7 @@ import { checkBridgeCommand } from './check-bridge.js';
 import { checkNetworkCommand } from './check-network.js';
 import { statusCommand } from './status.js';
 import { deployFilesCommand } from './deploy-files.js';
+import { demoCommand } from './demo.js';
 import { pkiCommand } from './pki.js';
 import { registryCommand } from './registry.js';
 import { sendCommand } from './send.js';
@@ -33,4 +34,5 @@ export const commands: GridmsgCommand<any>[] = [
   checkNetworkCommand,
   statusCommand,
   deployFilesCommand,
+  demoCommand,
 ];
