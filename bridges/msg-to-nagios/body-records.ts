@@ -75,8 +75,3 @@ export function recordText(bytes: Uint8Array): string | undefined {
     return undefined;
   }
 }
-
-/** Text of a record for the error destination even when it is not UTF-8 (invalid bytes become U+FFFD). */
-export function lossyText(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-}

@@ -36,6 +36,7 @@ function enginePolicy(cfg: BridgeConfig): EnginePolicy {
     maxRecordBytes: cfg.limits.maxRecordBytes,
     unknownAction: cfg.unknownObjects.action,
     maxOutputBytes: cfg.nagios.maxOutputBytes,
+    errorDestination: cfg.consumer.errorDestination,
   };
 }
 
@@ -101,7 +102,6 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
         if (consumer === undefined) return Promise.reject(new Error('not connected'));
         return consumer.send(m);
       },
-      errorDestination: cfg.consumer.errorDestination,
       knownObjects: () => cache?.current(),
       logger: log,
       policy: enginePolicy(cfg),

@@ -23,6 +23,8 @@ export interface EnginePolicy {
   unknownAction: UnknownAction;
   /** Escaped output above this is cut with a marker. */
   maxOutputBytes: number;
+  /** Where refused records go (the consumer config's errorDestination). */
+  errorDestination: string;
 }
 
 export interface EngineDeps {
@@ -33,7 +35,6 @@ export interface EngineDeps {
   longOutputWriter?: NagiosWriter;
   /** Publishes to the error destination (with receipt). */
   sendError: (message: OutgoingMessage) => Promise<void>;
-  errorDestination: string;
   knownObjects: () => KnownObjects | undefined;
   logger: Logger;
   policy: EnginePolicy;
@@ -172,7 +173,7 @@ export class IngestEngine {
     const [w, r] = await Promise.allSettled([written, reported]);
     if (w.status === 'rejected') throw w.reason;
     if (r.status === 'rejected') {
-      logger.warn('could not publish refused records to the error destination; the message stays unacked', { destination: this.deps.errorDestination, error: String((r.reason as Error)?.message ?? r.reason) });
+      logger.warn('could not publish refused records to the error destination; the message stays unacked', { destination: this.policy.errorDestination, error: String((r.reason as Error)?.message ?? r.reason) });
       throw r.reason;
     }
     if (plan.rejectedRefs.length > 0) journal.appendDone(doneEntries(plan.rejectedRefs), []);
@@ -216,8 +217,8 @@ export class IngestEngine {
     };
     if (rej.index !== undefined) headers['gridmsg-record-index'] = String(rej.index);
     return {
-      destination: this.deps.errorDestination,
-      body: rej.raw ?? '',
+      destination: this.policy.errorDestination,
+      body: rej.raw ?? new Uint8Array(0),
       headers,
       idempotencyKey: `${plan.key}#rejected:${rej.index ?? 'message'}`,
     };

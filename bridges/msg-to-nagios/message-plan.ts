@@ -1,5 +1,5 @@
 import { bodyFormatOf, decodeRecords, recordCountOf, ROLE_HEADER, SITE_NAME_HEADER, type BodyFormat, type DecodeResult } from '../format/index.js';
-import { lossyText, recordText, splitRecords, type RawRecord } from './body-records.js';
+import { recordText, splitRecords, type RawRecord } from './body-records.js';
 import { lookup, type KnownObjects } from './known-objects.js';
 import { checkRecord, type RecordPolicy } from './record-check.js';
 import { roleAllowed } from './service-naming.js';
@@ -68,13 +68,13 @@ function refuseMessage(key: string, body: Uint8Array, rejection: Omit<Rejection,
     plan.duplicates = 1;
     return plan;
   }
-  plan.rejections.push({ ...rejection, raw: lossyText(body) });
+  plan.rejections.push({ ...rejection, raw: body });
   plan.rejectedRefs.push(ref);
   return plan;
 }
 
 function refuse(plan: MessagePlan, raw: RawRecord, ref: RecordRef, reason: Rejection['reason'], detail: string): void {
-  plan.rejections.push({ index: raw.index, reason, detail, raw: lossyText(raw.bytes) });
+  plan.rejections.push({ index: raw.index, reason, detail, raw: raw.bytes });
   plan.rejectedRefs.push(ref);
 }
 

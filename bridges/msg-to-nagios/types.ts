@@ -55,8 +55,8 @@ export interface Rejection {
   reason: RejectReason;
   /** Human-readable detail (never contains the raw offending bytes). */
   detail: string;
-  /** Raw text of the record when known, forwarded in the error message body. */
-  raw?: string;
+  /** The record (or message) exactly as received, forwarded as the error message body. */
+  raw?: Uint8Array;
 }
 
 /** Key of a Nagios object for freshness tracking: `host;service` or `host;` for a host result. */

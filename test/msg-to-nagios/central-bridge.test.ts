@@ -124,11 +124,14 @@ test.serial('the injection corpus ends in the error destination with reasons, an
   // One message mixing good records and every bad record (each bad one preceded by a good one).
   const parts: Uint8Array[] = [];
   const expected = new Map<number, string>();
+  const sentBytes = new Map<number, Buffer>();
   let i = 0;
   for (const e of recordEntries) {
     parts.push(Buffer.from(resultMessage(SITE, [goodRecord({ hostName: 'ce02.cern.ch', metricName: 'org.sam.Corpus-Good', summaryData: `good ${i}`, timestamp: isoTimestamp(now - 20) })], 'x').body as string));
     i++;
-    parts.push(typeof e.record === 'string' ? Buffer.from(e.record) : e.record!);
+    const bytes = typeof e.record === 'string' ? Buffer.from(e.record) : Buffer.from(e.record!);
+    parts.push(bytes);
+    sentBytes.set(i, bytes);
     expected.set(i, e.reason);
     i++;
   }
@@ -143,7 +146,7 @@ test.serial('the injection corpus ends in the error destination with reasons, an
     const m = errors.find((e) => e.headers['gridmsg-original-key'] === `${SITE}/corpus-mixed` && e.headers['gridmsg-record-index'] === String(index));
     t.is(m?.headers['gridmsg-error-reason'], reason, `record ${index}`);
     t.true((m?.headers['gridmsg-error'] ?? '').startsWith(`${reason}: `));
-    t.true((m?.body.length ?? 0) > 0, 'the refused record travels with its reason');
+    t.true(Buffer.from(m?.body ?? []).equals(sentBytes.get(index)!), `record ${index}: the refused record travels byte for byte with its reason`);
   }
   for (let k = 0; k < messageEntries.length; k++) {
     const m = errors.find((e) => e.headers['gridmsg-original-key'] === `${SITE}/corpus-message-${k}`);
