@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { ERROR_HEADER, type OutgoingMessage, type ReceivedMessage } from '../../clients/api.js';
 import type { ConsumerQueue } from '../../clients/client-config.js';
 import type { Logger } from '../../core/logger.js';
+import { recordCountOf } from '../format/index.js';
 import { doneEntries } from './delivery-state.js';
 import { fitsOneLine } from './external-command.js';
 import type { KnownObjects } from './known-objects.js';
@@ -47,6 +48,7 @@ export interface EngineStats {
   records: number;
   submitted: number;
   rejected: number;
+  /** Records skipped because they were done before (redelivery, resend). */
   duplicates: number;
   stale: number;
   unknown: number;
@@ -144,7 +146,7 @@ export class IngestEngine {
     if (state.isMessageDone(key)) {
       // Fully handled before (a redelivery or a resend): ack without looking inside.
       this.counters.messages++;
-      this.counters.duplicates++;
+      this.counters.duplicates += recordCountOf(message.headers) ?? 1;
       return;
     }
     const plan = planMessage(
