@@ -84,6 +84,29 @@ class LogCounter {
   }
 }
 
+/** CPU seconds (user + system) used so far by a process and its direct children (Nagios' command worker). */
+function cpuSeconds(pid: number): number {
+  const ticks = (p: string): number => {
+    try {
+      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return Number(rest[11]) + Number(rest[12]);
+    } catch {
+      return 0;
+    }
+  };
+  let total = ticks(String(pid));
+  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += ticks(p);
+    } catch {
+      /* gone */
+    }
+  }
+  return total / 100;
+}
+
 async function main(): Promise<void> {
   const tmp = tempDir('gridmsg-bench-ingest-');
   const stops: Array<() => Promise<void> | void> = [];
@@ -126,11 +149,16 @@ async function main(): Promise<void> {
     stops.unshift(() => bridge.process.stop());
     await bridge.waitForLog(/consuming/, 60_000);
     t = Date.now();
+    const nagiosCpu0 = cpuSeconds(nagios.process.pid);
+    const bridgeCpu0 = cpuSeconds(bridge.process.pid);
     const got = await counter.until(RESULTS, 300_000);
+    const bridgeCpu = cpuSeconds(bridge.process.pid) - bridgeCpu0;
+    const nagiosCpuBridgeRun = cpuSeconds(nagios.process.pid) - nagiosCpu0;
     const bridgeSeconds = (Date.now() - t) / 1000;
     if (got < RESULTS) throw new Error(`Nagios got only ${got} of ${RESULTS} results from the bridge:\n${bridge.log().slice(-2000)}`);
     const bridgeRate = RESULTS / bridgeSeconds;
     console.log(`  msg-to-nagios: ${RESULTS} results into Nagios in ${bridgeSeconds.toFixed(2)} s = ${Math.round(bridgeRate)} results/s`);
+    console.log(`    CPU per result: bridge ${((bridgeCpu / RESULTS) * 1e6).toFixed(1)} us, Nagios ${((nagiosCpuBridgeRun / RESULTS) * 1e6).toFixed(1)} us`);
     await bridge.process.stop();
     console.log(`  bridge: ${/stats .*/.exec(bridge.log().split('\n').filter((l) => l.includes(' stats ')).at(-1) ?? '')?.[0] ?? ''}`);
 
@@ -146,6 +174,7 @@ async function main(): Promise<void> {
     fs.closeSync(out);
     const catCounter = new LogCounter(paths.logFile);
     t = Date.now();
+    const nagiosCpu1 = cpuSeconds(nagios.process.pid);
     const cat = spawn('sh', ['-c', `cat "${file}" > "${paths.commandFile}"`], { stdio: 'inherit' });
     const catWritten = new Promise<number>((resolve) => cat.once('exit', () => resolve((Date.now() - t) / 1000)));
     const catGot = await catCounter.until(RESULTS, 300_000);
@@ -153,7 +182,9 @@ async function main(): Promise<void> {
     const catWrite = await catWritten;
     if (catGot < RESULTS) throw new Error(`Nagios got only ${catGot} of ${RESULTS} results from cat`);
     const catRate = RESULTS / catSeconds;
+    const nagiosCpuCatRun = cpuSeconds(nagios.process.pid) - nagiosCpu1;
     console.log(`  cat > command pipe: ${RESULTS} results into Nagios in ${catSeconds.toFixed(2)} s = ${Math.round(catRate)} results/s (cat itself finished writing after ${catWrite.toFixed(2)} s)`);
+    console.log(`    CPU per result: Nagios ${((nagiosCpuCatRun / RESULTS) * 1e6).toFixed(1)} us`);
     console.log(`  ratio msg-to-nagios / cat: ${(bridgeRate / catRate).toFixed(2)} (goal >= 0.8)`);
   } finally {
     for (const stop of stops) await stop();
