@@ -1,6 +1,7 @@
 import { createConsumer, LeaveUnacked, type Consumer } from '../../clients/index.js';
 import type { ConsumerClientConfig } from '../../clients/client-config.js';
 import { describeError, GridmsgError } from '../../core/errors.js';
+import { createVerifier } from '../../security/signing.js';
 import type { Logger } from '../../core/logger.js';
 import { CommandPipeWriter } from './command-pipe-writer.js';
 import { loadBridgeConfig, type BridgeConfig } from './config.js';
@@ -47,6 +48,7 @@ function restartOnlyChanges(a: BridgeConfig, b: BridgeConfig): string[] {
   for (const k of ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'lockFile', 'resultsPerFile'] as const) {
     if (a.nagios[k] !== b.nagios[k]) out.push(`nagios.${k}`);
   }
+  if (JSON.stringify(a.consumer.verification) !== JSON.stringify(b.consumer.verification)) out.push('the consumer config\'s verification (signed mode)');
   return out;
 }
 
@@ -93,6 +95,9 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
     cleanups.unshift(() => writer.close());
 
     let cache = cfg.nagios.objectCache === undefined ? undefined : newCacheWatcher(cfg.nagios.objectCache, log);
+    // Signed mode: the consumer config names the CAs; each queue its site's signer DN.
+    const verifier = cfg.consumer.verification === undefined ? undefined : createVerifier({ caFile: cfg.consumer.verification.caFile });
+    if (verifier !== undefined) log.info('signed mode: messages without a valid signature of their site are refused', { caFile: cfg.consumer.verification!.caFile });
     let consumer: Consumer | undefined;
     const engine = new IngestEngine({
       journal,
@@ -103,6 +108,7 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
         return consumer.send(m);
       },
       knownObjects: () => cache?.current(),
+      ...(verifier === undefined ? {} : { verifier }),
       logger: log,
       policy: enginePolicy(cfg),
     });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { ERROR_HEADER, type OutgoingMessage, type ReceivedMessage } from '../../clients/api.js';
 import type { ConsumerQueue } from '../../clients/client-config.js';
 import type { Logger } from '../../core/logger.js';
+import type { Verifier } from '../../security/signing.js';
 import { recordCountOf } from '../format/index.js';
 import { doneEntries } from './delivery-state.js';
 import { fitsOneLine } from './external-command.js';
@@ -37,6 +38,8 @@ export interface EngineDeps {
   /** Publishes to the error destination (with receipt). */
   sendError: (message: OutgoingMessage) => Promise<void>;
   knownObjects: () => KnownObjects | undefined;
+  /** Signed mode (the consumer config has `verification`): checks each message against its site's signer DN. */
+  verifier?: Verifier;
   logger: Logger;
   policy: EnginePolicy;
   /** Epoch ms; tests may pin it. */
@@ -163,6 +166,7 @@ export class IngestEngine {
         noteNewest: (k, ts) => this.plannedNewest.set(k, Math.max(ts, this.plannedNewest.get(k) ?? ts)),
         known: this.deps.knownObjects(),
         unknownAction: policy.unknownAction,
+        ...(this.deps.verifier === undefined ? {} : { verify: (body: Uint8Array, headers: Record<string, string>) => verifySignature(this.deps.verifier!, body, headers, queue) }),
         now: Math.floor(this.clock() / 1000),
       },
     );
@@ -303,6 +307,13 @@ export class IngestEngine {
     this.stopping = true;
     this.abort.abort(new ShutdownError());
   }
+}
+
+/** Why a message's signature is not acceptable for its queue's site, or undefined. */
+export function verifySignature(verifier: Verifier, body: Uint8Array, headers: Record<string, string>, queue: ConsumerQueue): string | undefined {
+  if (queue.signerDn === undefined) return `signed messages are required, but the consumer config names no signer DN for site "${queue.site}"`;
+  const result = verifier.verify(body, headers, queue.signerDn);
+  return result.ok ? undefined : result.reason;
 }
 
 /**

@@ -28,6 +28,11 @@ export interface PlanContext {
   noteNewest: (objectKey: string, timestamp: number) => void;
   known: KnownObjects | undefined;
   unknownAction: UnknownAction;
+  /**
+   * Signed mode: why the message's signature is not acceptable for the
+   * queue's site, or undefined when it is. Absent: messages need no signature.
+   */
+  verify?: (body: Uint8Array, headers: Record<string, string>) => string | undefined;
   /** Epoch seconds. */
   now: number;
 }
@@ -106,6 +111,10 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
   }
   if (!destinationMatchesSite(msg.destination, queue)) {
     return refuseMessage(msg.key, msg.body, { reason: 'site-mismatch', detail: `destination ${msg.destination} is not a destination of site "${queue.site}"` }, ctx.isDone);
+  }
+  if (ctx.verify !== undefined) {
+    const why = ctx.verify(msg.body, msg.headers);
+    if (why !== undefined) return refuseMessage(msg.key, msg.body, { reason: 'signature-invalid', detail: why }, ctx.isDone);
   }
   const headerRole = msg.headers[ROLE_HEADER];
   if (headerRole !== undefined && !roleAllowed(ctx.policy.naming, headerRole)) {

@@ -47,7 +47,8 @@ export type RejectReason =
   | 'record-too-large'
   | 'malformed-record'
   | 'malformed-message'
-  | 'role-not-allowed';
+  | 'role-not-allowed'
+  | 'signature-invalid';
 
 export interface Rejection {
   /** Record index, or undefined when the whole message is refused. */
