@@ -12,6 +12,8 @@ import { parseServiceStatus, parseStatusBlocks } from '../../bridges/nagios-stat
 import { centralObjects, DEBIAN_DEFAULTS } from '../../bridges/msg-to-nagios/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
+import { createTestPki, type TestPki } from '../helpers/pki.js';
+import { createSigner } from '../../security/signing.js';
 import { goodRecord, injectionCorpus, SITE, SITE_HOSTS } from './corpus.js';
 import { ERROR_DESTINATION, eventually, publish, receive, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, type BridgeProcess, type OutMessage, writePrivateNagios } from './helpers/harness.js';
 
@@ -19,7 +21,10 @@ let broker: TestBroker;
 let nagios: RunningNagios;
 let paths: NagiosPaths;
 let bridge: BridgeProcess;
+let signedBridge: BridgeProcess | undefined;
+let pki: TestPki | undefined;
 let cleanup: () => void;
+let tmpDir: string;
 
 const now = Math.floor(Date.now() / 1000);
 const passive = { use: 'gridmsg-passive-service' };
@@ -27,7 +32,8 @@ const passive = { use: 'gridmsg-passive-service' };
 test.before(async () => {
   const tmp = tempDir('gridmsg-central-');
   cleanup = tmp.cleanup;
-  const services = ['org.sam.CE-JobSubmit', 'org.sam.CE-JobSubmit-ngi', 'org.sam.LongOutput', 'org.sam.Corpus-Good'].map((description) => ({ description, directives: passive }));
+  tmpDir = tmp.dir;
+  const services = ['org.sam.CE-JobSubmit', 'org.sam.CE-JobSubmit-ngi', 'org.sam.LongOutput', 'org.sam.Corpus-Good', 'org.sam.Signed'].map((description) => ({ description, directives: passive }));
   paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), {
     hosts: [
       { name: 'ce01.cern.ch', services, directives: { use: 'gridmsg-passive-host' } },
@@ -49,6 +55,8 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  await signedBridge?.process.stop();
+  pki?.cleanup();
   await bridge?.process.stop();
   await Promise.all([nagios?.stop(), broker?.stop()]);
   cleanup?.();
@@ -165,4 +173,41 @@ test.serial('the injection corpus ends in the error destination with reasons, an
   t.deepEqual(foreign, [], 'no other command, result or warning reached Nagios');
   t.regex(status().get('ce02.cern.ch;org.sam.Corpus-Good')?.pluginOutput ?? '', /^good \d+$/);
   t.regex(fs.readFileSync(path.join(path.dirname(bridge.logFile), 'state', 'unknown.cfg'), 'utf8'), /host_name\s+ghost\.cern\.ch/);
+});
+
+test.serial('signed mode: a tampered body, another site\'s signature and an unsigned message are refused with the reason; Nagios sees only the good one', async (t) => {
+  pki = await createTestPki();
+  const cern = await pki.issue('site', SITE);
+  const qmul = await pki.issue('site', 'UKI-LT2-QMUL');
+  const signCern = createSigner({ certFile: cern.paths.cert, keyFile: cern.paths.key });
+  const signQmul = createSigner({ certFile: qmul.paths.cert, keyFile: qmul.paths.key });
+  // A second central bridge, consumer "signed", in signed mode, writing into the same Nagios.
+  const consumerFile = writeConsumerConfig(tmpDir, broker.stompPort, [{ site: SITE, hosts: SITE_HOSTS, signerDn: cern.dn }], { consumer: 'signed', verificationCaFile: pki.caFile, errorDestination: '/queue/gridmsg.errors.signed', file: 'signed-consumer.yaml' });
+  const config = writeBridgeConfig(tmpDir, { consumerFile, stateDir: path.join(tmpDir, 'signed-state'), nagios: { mode: 'pipe', commandFile: paths.commandFile, longOutput: 'truncate', objectCache: path.join(paths.dir, 'objects.cache') } }, 'signed.yaml');
+  signedBridge = startBridge(config, path.join(tmpDir, 'signed-bridge.log'));
+  await signedBridge.waitForLog(/consuming/);
+  const before = nagiosLog().length;
+  const signedMessage = (summary: string, key: string, sign: (body: Uint8Array) => Record<string, string>, tamper = false): OutMessage => {
+    const m = resultMessage(SITE, [goodRecord({ hostName: 'ce01.cern.ch', metricName: 'org.sam.Signed', summaryData: summary, timestamp: isoTimestamp(now - 10) })], key);
+    const body = Buffer.from(m.body as string);
+    m.headers = { ...m.headers, ...sign(body) };
+    m.body = tamper ? Buffer.from(body.toString().replace(summary, 'forged')) : body;
+    m.destination = m.destination.replace('Consumer.central.', 'Consumer.signed.');
+    return m;
+  };
+  await publish(broker.stompPort, [
+    signedMessage('tampered', 'sig-1', (b) => signCern.sign(b), true),
+    signedMessage('claims CERN-PROD, signed by QMUL', 'sig-2', (b) => signQmul.sign(b)),
+    signedMessage('unsigned', 'sig-3', () => ({})),
+    signedMessage('properly signed', 'sig-4', (b) => signCern.sign(b)),
+  ]);
+  const errors = await receive(broker.stompPort, '/queue/gridmsg.errors.signed', 3);
+  const byKey = new Map(errors.map((e) => [e.headers['gridmsg-original-key'], e.headers['gridmsg-error'] ?? '']));
+  t.regex(byKey.get(`${SITE}/sig-1`) ?? '', /^signature-invalid: .*does not match the message body/);
+  t.regex(byKey.get(`${SITE}/sig-2`) ?? '', /^signature-invalid: signed by ".*UKI-LT2-QMUL.*", but messages of this site must be signed by/);
+  t.regex(byKey.get(`${SITE}/sig-3`) ?? '', /^signature-invalid: unsigned message/);
+  t.true(await eventually(() => status().get('ce01.cern.ch;org.sam.Signed')?.pluginOutput === 'properly signed'));
+  await new Promise((r) => setTimeout(r, 1500));
+  const added = nagiosLog().slice(before).split('\n').filter((l) => l.includes('org.sam.Signed'));
+  t.deepEqual(added.filter((l) => l.includes('EXTERNAL COMMAND')).map((l) => l.replace(/^\[\d+\] /, '')), ['EXTERNAL COMMAND: PROCESS_SERVICE_CHECK_RESULT;ce01.cern.ch;org.sam.Signed;0;properly signed']);
 });

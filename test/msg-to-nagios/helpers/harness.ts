@@ -14,20 +14,30 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CONSUMER = 'central';
 export const ERROR_DESTINATION = '/queue/gridmsg.errors.central';
 
-export function queueOf(site: string): string {
-  return `/queue/Consumer.${CONSUMER}.grid.probe.metricOutput.EGI.site.${site.replaceAll('.', '_')}`;
+export function queueOf(site: string, consumer = CONSUMER): string {
+  return `/queue/Consumer.${consumer}.grid.probe.metricOutput.EGI.site.${site.replaceAll('.', '_')}`;
 }
 
-export function writeConsumerConfig(dir: string, stompPort: number, sites: Array<{ site: string; hosts?: string[] }>): string {
+export interface ConsumerConfigOptions {
+  consumer?: string;
+  /** Signed mode: the CA bundle; queues then carry their site's signerDn. */
+  verificationCaFile?: string;
+  errorDestination?: string;
+  file?: string;
+}
+
+export function writeConsumerConfig(dir: string, stompPort: number, sites: Array<{ site: string; hosts?: string[]; signerDn?: string }>, options: ConsumerConfigOptions = {}): string {
+  const consumer = options.consumer ?? CONSUMER;
   const cfg: ConsumerClientConfig = {
     kind: 'consumer',
-    consumer: CONSUMER,
+    consumer,
     brokers: [{ name: 'central-a', host: '127.0.0.1', port: stompPort }],
-    queues: sites.map((s) => ({ site: s.site, tenant: 'EGI', role: 'site', destination: queueOf(s.site), ...(s.hosts ? { hosts: s.hosts } : {}) })),
-    errorDestination: ERROR_DESTINATION,
+    queues: sites.map((s) => ({ site: s.site, tenant: 'EGI', role: 'site', destination: queueOf(s.site, consumer), ...(s.hosts ? { hosts: s.hosts } : {}), ...(s.signerDn ? { signerDn: s.signerDn } : {}) })),
+    errorDestination: options.errorDestination ?? ERROR_DESTINATION,
     credentials: {},
+    ...(options.verificationCaFile ? { verification: { caFile: options.verificationCaFile } } : {}),
   };
-  const file = path.join(dir, 'consumer.yaml');
+  const file = path.join(dir, options.file ?? 'consumer.yaml');
   fs.writeFileSync(file, stringify(cfg));
   return file;
 }
