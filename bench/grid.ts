@@ -1,0 +1,402 @@
+/**
+ * Scale rehearsal of the whole bus on one machine (issue 7).
+ *
+ *   npx tsx bench/grid.ts [--sites 250] [--rate 100] [--duration 180] [--regions 4]
+ *                         [--services 20] [--workers 2] [--mode spool|pipe]
+ *                         [--scenario both|steady|kill] [--heap-mb 256] [--keep]
+ *
+ * A registry of SITES sites on REGIONS regional failover pairs and a central
+ * pair (2 x (REGIONS + 1) real ActiveMQ brokers, dev up's functions, every
+ * standby running), SITES simulated sites each writing RATE results per second
+ * (one burst per second, as a Nagios perfdata file grows) into a perfdata file
+ * read by the real site-bridge code (bridges/nagios-to-msg Bridge: follower,
+ * parser, filters, batcher, fsync'd spool, publisher with receipts), hosted in
+ * WORKERS processes; one central bridge (the real CLI daemon) into a real
+ * Nagios 4 with every site's host and SERVICES services defined.
+ *
+ * Every result carries its identity and the time its line was written; the
+ * central Nagios writes each result it processes to a file the rehearsal
+ * follows. Printed per scenario: results written, delivered (processed by the
+ * central Nagios, once), lost, duplicates reaching Nagios, superseded (older
+ * results of a service the central bridge dropped because Nagios had a newer
+ * one), end-to-end latency p50/p99/max (line written -> processed by the
+ * central Nagios), delivered rate, memory of brokers, bridges and Nagios.
+ * Scenario `kill`: the active broker of region-1 is killed -9 half-way; the
+ * standby's take-over and the recovery are timed.
+ *
+ * Goal (issue 7): 25,000 results/s end to end, 0 lost, 0 duplicates, p99 < 2 s,
+ * recovery < 30 s. This machine has 2 cores shared with other work: run it
+ * at a reduced scale and read the figures as what they are.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { prepareLocalNetwork, startLocalNetwork, type StartedBroker } from '../broker-config/index.js';
+import { loadClientConfig } from '../clients/config-loader.js';
+import { startNagios, type RunningNagios } from '../bridges/nagios-instance.js';
+import { createLogger } from '../core/logger.js';
+import { portOpen } from '../core/ports.js';
+import { startProcess, type ManagedProcess } from '../core/process.js';
+import { loadRegistry } from '../topology/index.js';
+import { lastCentralStats } from '../demo/observe.js';
+import { writeCentralBench, type CentralBench } from './grid/central.js';
+import { LineFollower, processCpuSeconds, processMemoryMb } from './grid/follow.js';
+import type { FromWorker, ToWorker, WorkerSetup, WorkerSite, WorkerSiteStats } from './grid/protocol.js';
+import { CONSUMER, gridRegistryYaml, regionOf, siteHost, siteName } from './grid/registry.js';
+import { parseOutput } from './grid/result-line.js';
+import { Tally, type SiteGeneration } from './grid/tally.js';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+
+const { values: opts } = parseArgs({
+  options: {
+    sites: { type: 'string', default: '250' },
+    rate: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '180' },
+    regions: { type: 'string', default: '4' },
+    services: { type: 'string', default: '20' },
+    workers: { type: 'string', default: '2' },
+    mode: { type: 'string', default: 'spool' },
+    scenario: { type: 'string', default: 'both' },
+    'heap-mb': { type: 'string', default: '256' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const int = (name: keyof typeof opts, min: number): number => {
+  const v = Number(opts[name]);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be a whole number >= ${min}`);
+  return v;
+};
+const SITES = int('sites', 1);
+const RATE = int('rate', 1);
+const DURATION = int('duration', 10);
+const REGIONS = int('regions', 1);
+const SERVICES = int('services', 1);
+const WORKERS = Math.min(int('workers', 1), SITES);
+const HEAP_MB = int('heap-mb', 128);
+const MODE = opts.mode === 'pipe' ? 'pipe' : 'spool';
+const SCENARIOS = opts.scenario === 'both' ? ['steady', 'kill'] : [String(opts.scenario)];
+
+const abort = new AbortController();
+process.on('SIGINT', () => abort.abort());
+process.on('SIGTERM', () => abort.abort());
+const log = (s: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** `p`, or a rejection as soon as Ctrl-C arrives (the cleanup then stops everything). */
+function unlessAborted<T>(p: Promise<T>): Promise<T> {
+  if (abort.signal.aborted) return Promise.reject(new Error('interrupted'));
+  return Promise.race([p, new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(new Error('interrupted')), { once: true }))]);
+}
+
+interface Worker {
+  child: ChildProcess;
+  sites: WorkerSite[];
+  next(type: FromWorker['type']): Promise<FromWorker>;
+  send(m: ToWorker): void;
+}
+
+function startWorker(dir: string, index: number, setup: WorkerSetup): Worker {
+  const file = path.join(dir, `worker-${index}.json`);
+  fs.writeFileSync(file, JSON.stringify(setup));
+  const logFd = fs.openSync(path.join(dir, `worker-${index}.log`), 'a');
+  // Many spools fsync at once: more libuv threads than the default 4, so file reads do not queue behind them.
+  const child = fork(path.join(REPO, 'bench', 'grid', 'site-worker.ts'), [file], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', logFd, logFd, 'ipc'],
+    cwd: REPO,
+    env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+  });
+  fs.closeSync(logFd);
+  const inbox: FromWorker[] = [];
+  const waiters: Array<{ type: FromWorker['type']; resolve: (m: FromWorker) => void; reject: (e: Error) => void }> = [];
+  const deliver = (): void => {
+    for (let i = 0; i < waiters.length; i++) {
+      const w = waiters[i]!;
+      const at = inbox.findIndex((m) => m.type === w.type || m.type === 'failed');
+      if (at < 0) continue;
+      const [m] = inbox.splice(at, 1);
+      waiters.splice(i--, 1);
+      if (m!.type === 'failed') w.reject(new Error(`worker ${index}: ${m!.error}`));
+      else w.resolve(m!);
+    }
+  };
+  child.on('message', (m: FromWorker) => {
+    inbox.push(m);
+    deliver();
+  });
+  child.once('exit', (code) => {
+    inbox.push({ type: 'failed', error: `exited (${code})` });
+    deliver();
+  });
+  return {
+    child,
+    sites: setup.sites,
+    next: (type) => new Promise((resolve, reject) => {
+      waiters.push({ type, resolve, reject });
+      deliver();
+    }),
+    send: (m) => void child.send(m),
+  };
+}
+
+async function workerStats(workers: Worker[]): Promise<Array<Extract<FromWorker, { type: 'stats' }>>> {
+  return Promise.all(
+    workers.map(async (w) => {
+      const reply = w.next('stats');
+      w.send({ type: 'stats' });
+      return (await reply) as Extract<FromWorker, { type: 'stats' }>;
+    }),
+  );
+}
+
+interface Memory {
+  brokers: Array<{ name: string; rss: number; hwm: number }>;
+  workers: Array<{ rss: number; hwm: number }>;
+  centralBridge: { rss: number; hwm: number } | undefined;
+  nagios: { rss: number; hwm: number } | undefined;
+}
+
+async function memory(brokers: StartedBroker[], workers: Worker[], centralBridge: ManagedProcess, nagios: RunningNagios): Promise<Memory> {
+  const stats = await workerStats(workers);
+  return {
+    brokers: brokers.flatMap((b) => {
+      const m = processMemoryMb(b.pid);
+      return m ? [{ name: b.name, ...m }] : [];
+    }),
+    workers: stats.map((s) => ({ rss: s.rssMb, hwm: s.hwmMb })),
+    centralBridge: processMemoryMb(centralBridge.pid),
+    nagios: processMemoryMb(nagios.process.pid),
+  };
+}
+
+const mb = (n: number): string => `${n.toFixed(0)} MB`;
+
+type CpuGroups = Record<'site bridges' | 'brokers' | 'central bridge' | 'central Nagios', number>;
+
+/** CPU seconds used so far by each part (a process that died keeps what it had used at the last reading). */
+function cpuNow(brokers: StartedBroker[], workers: Worker[], centralBridge: ManagedProcess, nagios: RunningNagios, last: Map<number, number>): CpuGroups {
+  const of = (pid: number | undefined): number => {
+    if (pid === undefined) return 0;
+    const v = processCpuSeconds(pid);
+    if (v !== undefined) last.set(pid, v);
+    return last.get(pid) ?? 0;
+  };
+  return {
+    'site bridges': workers.reduce((n, w) => n + of(w.child.pid), 0),
+    brokers: brokers.reduce((n, b) => n + of(b.pid), 0),
+    'central bridge': of(centralBridge.pid),
+    'central Nagios': of(nagios.process.pid),
+  };
+}
+
+interface ScenarioReport {
+  lines: string[];
+}
+
+async function scenario(
+  name: string,
+  ctx: { brokers: StartedBroker[]; workers: Worker[]; central: CentralBench; centralBridge: ManagedProcess; centralLog: string; nagios: RunningNagios; follower: { tally: Tally } },
+): Promise<ScenarioReport> {
+  const run = `${name}${Date.now() % 100000}`;
+  const tally = new Tally(run);
+  ctx.follower.tally = tally;
+  const statsBefore = lastCentralStats(fs.readFileSync(ctx.centralLog, 'utf8'));
+  const cpuSeen = new Map<number, number>();
+  const cpuBefore = cpuNow(ctx.brokers, ctx.workers, ctx.centralBridge, ctx.nagios, cpuSeen);
+  const started = Date.now();
+  const durationMs = DURATION * 1000;
+  log(`scenario ${name}: ${SITES} sites x ${RATE} results/s for ${DURATION} s (${SITES * RATE} results/s offered)`);
+  const generated = ctx.workers.map((w) => w.next('generated'));
+  for (const w of ctx.workers) w.send({ type: 'generate', run, durationMs });
+
+  let kill: { broker: string; at: number; takeoverAt?: number; standby: StartedBroker | undefined; sites: number[] } | undefined;
+  let peakMemory: Memory | undefined;
+  const progress = setInterval(() => {
+    const secs = Math.round((Date.now() - started) / 1000);
+    const rates = tally.ratesBetween(Date.now() - 10_000, Date.now());
+    const avg = rates.length === 0 ? 0 : rates.reduce((a, b) => a + b, 0) / rates.length;
+    log(`  +${secs} s: ${tally.delivered} delivered to the central Nagios, ${avg.toFixed(0)}/s over the last 10 s, p99 so far ${tally.percentile(0.99)} ms${tally.duplicates ? `, ${tally.duplicates} duplicates` : ''}`);
+  }, 10_000);
+  try {
+    if (name === 'kill') {
+      await unlessAborted(sleep(durationMs / 2));
+      const victim = ctx.brokers.find((b) => b.pair === 'region-1' && b.role === 'active' && b.process.alive());
+      const standby = ctx.brokers.find((b) => b.pair === 'region-1' && b !== victim && b.process.alive());
+      if (victim) {
+        const at = Date.now();
+        tally.markKill(at);
+        const sites = Array.from({ length: SITES }, (_, i) => i).filter((i) => regionOf(i, REGIONS) === 'region-1');
+        kill = { broker: victim.name, at, standby, sites };
+        log(`  kill -9 ${victim.name} (pid ${victim.pid}), ${sites.length} sites publish to its pair`);
+        peakMemory = await memory(ctx.brokers, ctx.workers, ctx.centralBridge, ctx.nagios);
+        await victim.process.kill9();
+        victim.role = 'starting';
+        if (standby) {
+          const deadline = at + 120_000;
+          while (Date.now() < deadline && !(await portOpen(standby.host, standby.stompPort))) await sleep(100);
+          if (await portOpen(standby.host, standby.stompPort)) {
+            kill.takeoverAt = Date.now();
+            standby.role = 'active';
+            log(`  ${standby.name} took over after ${((kill.takeoverAt - at) / 1000).toFixed(1)} s`);
+          }
+        }
+      }
+    } else {
+      await unlessAborted(sleep(durationMs * 0.8));
+      peakMemory = await memory(ctx.brokers, ctx.workers, ctx.centralBridge, ctx.nagios);
+    }
+    const gen = await unlessAborted(Promise.all(generated));
+    const generation: SiteGeneration[] = gen.flatMap((g) => (g as Extract<FromWorker, { type: 'generated' }>).sites).map((s: WorkerSiteStats) => ({ site: s.site, generated: s.generated, bursts: s.bursts }));
+    const generatedTotal = generation.reduce((n, g) => n + g.generated, 0);
+    const endOfWriting = Date.now();
+    log(`  writing done: ${generatedTotal} results; waiting for the last ones (up to 5 min, or 60 s without progress)`);
+    let last = -1;
+    let lastChange = Date.now();
+    while (tally.delivered < generatedTotal && Date.now() - endOfWriting < 300_000 && Date.now() - lastChange < 60_000 && !abort.signal.aborted) {
+      await sleep(500);
+      if (tally.delivered !== last) {
+        last = tally.delivered;
+        lastChange = Date.now();
+      }
+    }
+    // One more "stats" line of the central bridge (every 5 s) so its counts cover the whole scenario.
+    await sleep(6000);
+    const acc = tally.account(generation, SERVICES);
+    const cpuAfter = cpuNow(ctx.brokers, ctx.workers, ctx.centralBridge, ctx.nagios, cpuSeen);
+    const statsAfter = lastCentralStats(fs.readFileSync(ctx.centralLog, 'utf8'));
+    const workerState = await workerStats(ctx.workers);
+    const spooled = workerState.reduce((n, w) => n + w.sites.reduce((m, s) => m + s.spoolRecords, 0), 0);
+    const steadyRates = tally.ratesBetween(started + 10_000, Math.min(endOfWriting, started + durationMs) - 2_000);
+    const meanRate = steadyRates.length === 0 ? 0 : steadyRates.reduce((a, b) => a + b, 0) / steadyRates.length;
+    const minRate = steadyRates.length === 0 ? 0 : Math.min(...steadyRates);
+    const lines: string[] = [];
+    lines.push(`scenario ${name}: ${SITES} sites x ${RATE} results/s (offered ${SITES * RATE}/s) for ${DURATION} s, ${REGIONS} regional pairs + central, ${WORKERS} site-bridge processes, central bridge ${MODE} mode`);
+    lines.push(`  written ${acc.generated}, delivered to the central Nagios ${acc.delivered}, lost ${acc.lost}, duplicates reaching Nagios ${acc.duplicates}, superseded ${acc.superseded}`);
+    if (acc.lostExamples.length > 0) lines.push(`    lost e.g. ${acc.lostExamples.join('; ')}`);
+    if (spooled > 0) lines.push(`    still in the site bridges' spools: ${spooled}`);
+    if (statsAfter) {
+      // No stats line before the first scenario: the bridge had counted nothing yet.
+      const b = statsBefore ?? { records: 0, submitted: 0, stale: 0, duplicates: 0, rejected: 0 };
+      lines.push(`    central bridge in this scenario: ${statsAfter.records - b.records} records consumed, ${statsAfter.submitted - b.submitted} submitted, ${statsAfter.stale - b.stale} stale dropped, ${statsAfter.duplicates - b.duplicates} duplicates dropped, ${statsAfter.rejected - b.rejected} refused`);
+    }
+    lines.push(`  delivered rate (whole seconds from +10 s to the end of writing): mean ${meanRate.toFixed(0)}/s, lowest ${minRate}/s`);
+    lines.push(`  end-to-end latency (line written -> processed by the central Nagios): p50 ${tally.percentile(0.5)} ms, p99 ${tally.percentile(0.99)} ms, max ${tally.max} ms`);
+    if (kill) {
+      const times = tally.killTimes(kill.sites);
+      const firsts = times.firstAfterKillPerSite;
+      const resumed = firsts.every((f) => f !== undefined) ? Math.max(...(firsts as number[])) : undefined;
+      const backlog = times.lastBeforeKill;
+      const recovery = resumed === undefined || backlog === undefined ? undefined : Math.max(resumed, backlog) - kill.at;
+      lines.push(`  kill -9 of ${kill.broker} at +${((kill.at - started) / 1000).toFixed(0)} s: standby ${kill.standby?.name ?? '-'} active after ${kill.takeoverAt === undefined ? 'never (within 120 s)' : `${((kill.takeoverAt - kill.at) / 1000).toFixed(1)} s`}`);
+      lines.push(`    every one of its ${kill.sites.length} sites had a result written after the kill at the central Nagios after ${resumed === undefined ? `never (${firsts.filter((f) => f === undefined).length} sites not)` : `${((resumed - kill.at) / 1000).toFixed(1)} s`}`);
+      lines.push(`    the last result written before the kill reached the central Nagios ${backlog === undefined ? 'never' : `${((backlog - kill.at) / 1000).toFixed(1)} s after the kill`}`);
+      lines.push(`    recovery (both of the above): ${recovery === undefined ? 'not complete' : `${(recovery / 1000).toFixed(1)} s`}`);
+    }
+    const perK = (Object.keys(cpuAfter) as Array<keyof CpuGroups>).map((k) => [k, ((cpuAfter[k] - cpuBefore[k]) * 1e6) / Math.max(1, acc.delivered)] as const);
+    const totalUs = perK.reduce((n, [, us]) => n + us, 0);
+    lines.push(`  CPU per result delivered: ${perK.map(([k, us]) => `${k} ${us.toFixed(0)} us`).join(', ')}; total ${totalUs.toFixed(0)} us, i.e. ${((25_000 * totalUs) / 1e6).toFixed(1)} cores for 25,000 results/s at this batch size`);
+    const m = peakMemory;
+    if (m) {
+      const active = m.brokers;
+      lines.push(`  memory (${name === 'kill' ? 'just before the kill' : 'at 80% of the run'}; RSS, peak): brokers ${active.map((b) => `${b.name} ${mb(b.rss)}`).join(', ')}`);
+      lines.push(`    site bridges: ${m.workers.map((w, i) => `process ${i + 1} (${ctx.workers[i]!.sites.length} sites) ${mb(w.rss)}, peak ${mb(w.hwm)}`).join('; ')}; per site about ${mb(m.workers.reduce((n, w) => n + w.hwm, 0) / SITES)}`);
+      lines.push(`    central bridge ${m.centralBridge ? `${mb(m.centralBridge.rss)}, peak ${mb(m.centralBridge.hwm)}` : 'gone'}; central Nagios ${m.nagios ? `${mb(m.nagios.rss)}, peak ${mb(m.nagios.hwm)}` : 'gone'}`);
+    }
+    return { lines };
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridmsg-bench-grid-'));
+  const logger = createLogger({ level: 'warn' });
+  const cleanups: Array<() => Promise<void>> = [];
+  const reports: string[] = [];
+  try {
+    log(`state in ${dir}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    const registryFile = path.join(dir, 'registry.yaml');
+    fs.writeFileSync(registryFile, gridRegistryYaml(SITES, REGIONS));
+    const registry = loadRegistry(registryFile);
+    const netDir = path.join(dir, 'network');
+    const net = await prepareLocalNetwork(registry, netDir, { maxHeapMb: HEAP_MB });
+    const t0 = Date.now();
+    log(`starting ${registry.brokers.length} brokers (${registry.pairs.length} pairs, heap ${HEAP_MB} MB each) ...`);
+    const brokers = await startLocalNetwork(net, { logger, signal: abort.signal, timeoutMs: 300_000 });
+    cleanups.push(async () => void (await Promise.all(brokers.map((b) => b.process.stop(20_000)))));
+    log(`  brokers up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+    const consumerFile = path.join(netDir, 'consumers', `${CONSUMER}.yaml`);
+    const consumer = loadClientConfig(consumerFile);
+    if (consumer.kind !== 'consumer') throw new Error(`${consumerFile} is not a consumer config`);
+    const central = writeCentralBench(path.join(dir, 'central'), consumer, consumerFile, SITES, SERVICES, MODE);
+    const nagios = await startNagios(central.nagios, 120_000);
+    cleanups.push(() => nagios.stop());
+    fs.writeFileSync(central.lockFile, `${nagios.process.pid}\n`);
+    const centralLog = path.join(dir, 'central-bridge.log');
+    const centralBridge = startProcess(process.execPath, ['--import', 'tsx', path.join(REPO, 'test', 'broker-config', 'cli-entry.ts'), '--log-format', 'json', 'msg-to-nagios', '--config', central.bridgeConfig], {
+      cwd: REPO,
+      logFile: centralLog,
+      detached: true,
+    });
+    cleanups.push(() => centralBridge.stop(30_000));
+    for (let i = 0; !fs.readFileSync(centralLog, 'utf8').includes('"message":"consuming"'); i++) {
+      if (!centralBridge.alive() || i > 1200) throw new Error(`the central bridge did not start:\n${fs.readFileSync(centralLog, 'utf8').slice(-2000)}`);
+      await sleep(100);
+    }
+    log(`central Nagios pid ${nagios.process.pid} (${SITES} hosts, ${SITES * SERVICES} services), central bridge pid ${centralBridge.pid} consuming ${consumer.queues.length} queues`);
+
+    const holder: { tally: Tally } = { tally: new Tally('none') };
+    const follower = new LineFollower(central.processedFile, (line, at) => holder.tally.note(parseOutput(line), at));
+    follower.start();
+    cleanups.push(async () => follower.stop());
+
+    const sites: WorkerSite[] = Array.from({ length: SITES }, (_, i) => ({
+      index: i,
+      name: siteName(i),
+      host: siteHost(i),
+      clientConfig: path.join(netDir, 'sites', `${siteName(i)}.yaml`),
+      dir: path.join(dir, 'sites', siteName(i)),
+    }));
+    const workers = Array.from({ length: WORKERS }, (_, w) => startWorker(dir, w, { sites: sites.filter((s) => s.index % WORKERS === w), rate: RATE, services: SERVICES }));
+    cleanups.push(async () => {
+      await Promise.all(
+        workers.map(async (w) => {
+          if (w.child.exitCode !== null) return;
+          const stopped = w.next('stopped').catch(() => undefined);
+          w.send({ type: 'shutdown' });
+          await Promise.race([stopped, sleep(60_000)]);
+          if (w.child.exitCode === null) w.child.kill('SIGKILL');
+        }),
+      );
+    });
+    await unlessAborted(Promise.all(workers.map((w) => w.next('ready'))));
+    log(`${WORKERS} site-bridge processes up (${workers.map((w) => `pid ${w.child.pid}: ${w.sites.length} sites`).join(', ')})`);
+
+    for (const name of SCENARIOS) {
+      if (abort.signal.aborted) break;
+      const r = await scenario(name, { brokers, workers, central, centralBridge, centralLog, nagios, follower: holder });
+      reports.push(r.lines.join('\n'));
+      process.stdout.write(`${r.lines.join('\n')}\n\n`);
+    }
+    process.stdout.write(`(load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores; goals: 25,000 results/s, 0 lost, 0 duplicates, p99 < 2000 ms, recovery < 30 s)\n`);
+  } finally {
+    log('stopping everything ...');
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log(`cleanup: ${String(err)}`);
+      }
+    }
+    if (opts.keep) log(`kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
