@@ -10,6 +10,7 @@ import { StateJournal } from '../../bridges/msg-to-nagios/state-journal.js';
 import type { PreparedResult } from '../../bridges/msg-to-nagios/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { FifoReader, makeFifo } from './helpers/fifo-reader.js';
+import { eventually } from './helpers/harness.js';
 import { parseCheckResultFile, parseCommandStream } from './helpers/nagios-parse.js';
 
 function results(n: number, key = 'site/m', output = (i: number) => `OK: result ${i}`): PreparedResult[] {
@@ -41,12 +42,9 @@ test('pipe writer: waits while the pipe has no reader, then writes every line on
   const batch = results(500, 'site/m', (i) => `OK: ${'x'.repeat(i % 300)}\nline two ${i}`);
   const done = writer.write(batch, new AbortController().signal);
   // No pipe at all yet, then a pipe without reader.
-  await new Promise((r) => setTimeout(r, 150));
-  t.is(writer.status.state, 'waiting');
-  t.regex(writer.status.reason ?? '', /does not exist/);
+  t.true(await eventually(() => writer.status.state === 'waiting' && /does not exist/.test(writer.status.reason ?? '')), writer.status.reason);
   makeFifo(fifo);
-  await new Promise((r) => setTimeout(r, 150));
-  t.regex(writer.status.reason ?? '', /no reader/);
+  t.true(await eventually(() => /no reader/.test(writer.status.reason ?? '')), writer.status.reason);
   t.false(journal.state.isDone(batch[0]!.ref), 'nothing is done before Nagios took it');
   const reader = new FifoReader(fifo);
   t.teardown(() => reader.close());
@@ -74,8 +72,7 @@ test('pipe writer: a reader that goes away mid-stream loses nothing still in the
   await first.waitFor((r) => r.lines().length === 100);
   first.close();
   const later = writer.write(results(100, 'site/b'), new AbortController().signal);
-  await new Promise((r) => setTimeout(r, 200));
-  t.is(writer.status.state, 'waiting');
+  t.true(await eventually(() => writer.status.state === 'waiting'));
   const second = new FifoReader(fifo);
   t.teardown(() => second.close());
   await later;
@@ -91,8 +88,7 @@ test('pipe writer: never writes into a regular file standing where the pipe shou
   const writer = new CommandPipeWriter({ path: file, journal, logger: silentLogger(), retryMinMs: 20, retryMaxMs: 50 });
   const abort = new AbortController();
   const done = writer.write(results(3), abort.signal);
-  await new Promise((r) => setTimeout(r, 150));
-  t.regex(writer.status.reason ?? '', /not a FIFO/);
+  t.true(await eventually(() => /not a FIFO/.test(writer.status.reason ?? '')), writer.status.reason);
   abort.abort(new Error('test over'));
   await t.throwsAsync(done, { message: 'test over' });
   t.is(fs.readFileSync(file, 'utf8'), '');
@@ -131,8 +127,7 @@ test('spool writer: waits while Nagios is not running (lock file), releases once
   fs.writeFileSync(lock, '999999999\n');
   const writer = new SpoolWriter({ dir: spool, journal, logger: silentLogger(), instanceId: 'test-2', nagiosLockFile: lock, retryMinMs: 20, retryMaxMs: 50 });
   const done = writer.write(results(5), new AbortController().signal);
-  await new Promise((r) => setTimeout(r, 150));
-  t.is(writer.status.state, 'waiting');
+  t.true(await eventually(() => writer.status.state === 'waiting'));
   t.deepEqual(fs.readdirSync(spool), []);
   fs.writeFileSync(lock, `${process.pid}\n`);
   await done;

@@ -138,7 +138,7 @@ export function startBridge(configFile: string, logFile: string, extraArgs: stri
     process: proc,
     logFile,
     log,
-    async waitForLog(re, timeoutMs = 60_000, from = 0) {
+    async waitForLog(re, timeoutMs = 120_000, from = 0) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (re.test(log().slice(from))) return;
