@@ -103,6 +103,9 @@ export function nagiosMainConfig(paths: NagiosPaths, extra: Record<string, strin
     status_file: paths.statusFile,
     status_update_interval: 1,
     command_file: paths.commandFile,
+    // Private query-handler socket: the default path is shared by every instance, and two
+    // instances on one socket take each other's check workers ("Unable to run check").
+    query_socket: path.join(paths.dir, 'rw', 'nagios.qh'),
     check_external_commands: 1,
     lock_file: path.join(paths.dir, 'nagios.lock'),
     temp_file: path.join(paths.dir, 'nagios.tmp'),
