@@ -13,6 +13,7 @@ import { describeError, GridmsgError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { createPublisher as defaultCreatePublisher, type Publisher, type PublisherOptions } from '../../clients/index.js';
 import { encodeRecord, perfDataWellFormed } from '../format/index.js';
+import { createSigner, type Signer } from '../../security/index.js';
 import { Spool, type SpoolBatch } from '../spool/index.js';
 import { Batcher } from './batcher.js';
 import { checkBridgePaths, withConfigLocation, type BridgeConfig, type InputConfig } from './config.js';
@@ -73,6 +74,8 @@ export class Bridge {
   private statusTimer: NodeJS.Timeout | undefined;
   private metricsServer: http.Server | undefined;
   private inputsIdle: Promise<void> = Promise.resolve();
+  /** Present in signed mode (the site client config has `signing`). */
+  private signer: Signer | undefined;
 
   private constructor(options: BridgeOptions, spool: Spool) {
     this.config = options.config;
@@ -83,11 +86,18 @@ export class Bridge {
     this.createPublisher = options.createPublisher ?? defaultCreatePublisher;
     this.filter = compileFilter(this.config.filters);
     this.ctx = this.mappingContext(this.config);
+    this.signer = signerFor(this.config);
     this.sender = new Sender({
       spool,
       createPublisher: () => this.createPublisher(this.publisherOptions(this.config)),
       window: this.config.publisher.receiptWindow,
-      meta: () => ({ format: this.config.format, siteName: this.config.client.site, role: this.config.client.role, nagiosHost: this.config.gatheredAt }),
+      meta: () => ({
+        format: this.config.format,
+        siteName: this.config.client.site,
+        role: this.config.client.role,
+        nagiosHost: this.config.gatheredAt,
+        ...(this.signer ? { sign: (body: Uint8Array) => this.signer!.sign(body) } : {}),
+      }),
       logger: this.logger,
       now: this.now,
       ...(options.onReceipt ? { onReceipt: options.onReceipt } : {}),
@@ -357,7 +367,9 @@ export class Bridge {
       next = { ...next, spool: { ...next.spool, dir: old.spool.dir } };
     }
     checkBridgePaths(next);
+    const signer = signerFor(next);
     this.config = next;
+    this.signer = signer;
     this.filter = compileFilter(next.filters);
     this.ctx = this.mappingContext(next);
     this.batcher?.setOptions(next.batch);
@@ -465,4 +477,10 @@ export class Bridge {
   idle(): Promise<void> {
     return this.inputsIdle;
   }
+}
+
+/** The signer of a signed-mode site (its client config has `signing`); loads certificate and key once. */
+function signerFor(config: BridgeConfig): Signer | undefined {
+  const signing = config.client.signing;
+  return signing ? createSigner(signing) : undefined;
 }

@@ -19,6 +19,8 @@ export interface MessageMetaSource {
   siteName: string;
   role: string;
   nagiosHost: string;
+  /** Signed mode: headers carrying a detached signature of the body (one per message). */
+  sign?: (body: Uint8Array) => Record<string, string>;
 }
 
 export interface SenderOptions {
@@ -141,9 +143,11 @@ export class Sender {
 
   private message(batch: SpoolBatch): OutgoingMessage {
     const meta = this.options.meta();
+    const body = messageBody(batch, meta.format);
+    const headers = messageHeaders({ recordCount: batch.records.length, siteName: meta.siteName, role: meta.role, nagiosHost: meta.nagiosHost, bodyFormat: meta.format });
     return {
-      body: messageBody(batch, meta.format),
-      headers: messageHeaders({ recordCount: batch.records.length, siteName: meta.siteName, role: meta.role, nagiosHost: meta.nagiosHost, bodyFormat: meta.format }),
+      body,
+      headers: meta.sign ? { ...headers, ...meta.sign(body) } : headers,
       idempotencyKey: batch.key,
     };
   }
