@@ -197,6 +197,7 @@ interface ScenarioReport {
 
 async function scenario(
   name: string,
+  idle: CpuGroups,
   ctx: { brokers: StartedBroker[]; workers: Worker[]; central: CentralBench; centralBridge: ManagedProcess; centralLog: string; nagios: RunningNagios; follower: { tally: Tally } },
 ): Promise<ScenarioReport> {
   const run = `${name}${Date.now() % 100000}`;
@@ -273,9 +274,11 @@ async function scenario(
     const minRate = steadyRates.length === 0 ? 0 : Math.min(...steadyRates);
     const lines: string[] = [];
     lines.push(`scenario ${name}: ${SITES} sites x ${RATE} results/s (offered ${SITES * RATE}/s) for ${DURATION} s, ${REGIONS} regional pairs + central, ${WORKERS} site-bridge processes, central bridge ${MODE} mode`);
-    lines.push(`  written ${acc.generated}, delivered to the central Nagios ${acc.delivered}, lost ${acc.lost}, duplicates reaching Nagios ${acc.duplicates}, superseded ${acc.superseded}`);
-    if (acc.lostExamples.length > 0) lines.push(`    lost e.g. ${acc.lostExamples.join('; ')}`);
-    if (spooled > 0) lines.push(`    still in the site bridges' spools: ${spooled}`);
+    // "Not delivered": written, never processed by the central Nagios by the end of the wait, and no newer result of that service was either.
+    // Lost unless it is still on its way: in a site spool (counted here) or in a broker (see --keep and the broker logs).
+    lines.push(`  written ${acc.generated}, delivered to the central Nagios ${acc.delivered}, not delivered ${acc.lost}, duplicates reaching Nagios ${acc.duplicates}, superseded ${acc.superseded}`);
+    if (acc.lostExamples.length > 0) lines.push(`    not delivered e.g. ${acc.lostExamples.join('; ')}`);
+    if (acc.lost > 0) lines.push(`    of those, still in the site bridges' spools: ${spooled}; the rest were receipted by a broker and had not come out of the network when the wait ended`);
     if (statsAfter) {
       // No stats line before the first scenario: the bridge had counted nothing yet.
       const b = statsBefore ?? { records: 0, submitted: 0, stale: 0, duplicates: 0, rejected: 0 };
@@ -294,9 +297,16 @@ async function scenario(
       lines.push(`    the last result written before the kill reached the central Nagios ${backlog === undefined ? 'never' : `${((backlog - kill.at) / 1000).toFixed(1)} s after the kill`}`);
       lines.push(`    recovery (both of the above): ${recovery === undefined ? 'not complete' : `${(recovery / 1000).toFixed(1)} s`}`);
     }
-    const perK = (Object.keys(cpuAfter) as Array<keyof CpuGroups>).map((k) => [k, ((cpuAfter[k] - cpuBefore[k]) * 1e6) / Math.max(1, acc.delivered)] as const);
-    const totalUs = perK.reduce((n, [, us]) => n + us, 0);
-    lines.push(`  CPU per result delivered: ${perK.map(([k, us]) => `${k} ${us.toFixed(0)} us`).join(', ')}; total ${totalUs.toFixed(0)} us, i.e. ${((25_000 * totalUs) / 1e6).toFixed(1)} cores for 25,000 results/s at this batch size`);
+    const seconds = (Date.now() - started) / 1000;
+    const groups = Object.keys(cpuAfter) as Array<keyof CpuGroups>;
+    const used = groups.map((k) => [k, cpuAfter[k] - cpuBefore[k]] as const);
+    const cores = used.reduce((n, [, c]) => n + c, 0) / seconds;
+    lines.push(`  CPU used: ${used.map(([k, c]) => `${k} ${(c / seconds).toFixed(2)}`).join(', ')} cores (total ${cores.toFixed(2)} of ${os.cpus().length}); idle baseline ${groups.map((k) => `${k} ${idle[k].toFixed(2)}`).join(', ')}`);
+    const perResult = used.map(([k, c]) => [k, (Math.max(0, c - idle[k] * seconds) * 1e6) / Math.max(1, acc.delivered)] as const);
+    const totalUs = perResult.reduce((n, [, us]) => n + us, 0);
+    const idleCores = groups.reduce((n, k) => n + idle[k], 0);
+    if (acc.delivered < acc.generated * 0.9) lines.push('  CPU per result: not computed, most results were not delivered');
+    else lines.push(`  CPU per result delivered, net of the idle baseline: ${perResult.map(([k, us]) => `${k} ${us.toFixed(0)} us`).join(', ')}; total ${totalUs.toFixed(0)} us: 25,000 results/s in messages of ${RATE} would need about ${((25_000 * totalUs) / 1e6 + idleCores).toFixed(1)} cores`);
     const m = peakMemory;
     if (m) {
       const active = m.brokers;
@@ -375,9 +385,19 @@ async function main(): Promise<void> {
     await unlessAborted(Promise.all(workers.map((w) => w.next('ready'))));
     log(`${WORKERS} site-bridge processes up (${workers.map((w) => `pid ${w.child.pid}: ${w.sites.length} sites`).join(', ')})`);
 
+    // What everything costs doing nothing (10 JVMs, bridges' timers, Nagios), to tell it from the cost per result.
+    const idleSeen = new Map<number, number>();
+    const idleFrom = cpuNow(brokers, workers, centralBridge, nagios, idleSeen);
+    const idleStart = Date.now();
+    await unlessAborted(sleep(15_000));
+    const idleTo = cpuNow(brokers, workers, centralBridge, nagios, idleSeen);
+    const idleSeconds = (Date.now() - idleStart) / 1000;
+    const idle = Object.fromEntries((Object.keys(idleTo) as Array<keyof CpuGroups>).map((k) => [k, (idleTo[k] - idleFrom[k]) / idleSeconds])) as CpuGroups;
+    log(`idle for ${idleSeconds.toFixed(0)} s: ${Object.entries(idle).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} cores`);
+
     for (const name of SCENARIOS) {
       if (abort.signal.aborted) break;
-      const r = await scenario(name, { brokers, workers, central, centralBridge, centralLog, nagios, follower: holder });
+      const r = await scenario(name, idle, { brokers, workers, central, centralBridge, centralLog, nagios, follower: holder });
       reports.push(r.lines.join('\n'));
       process.stdout.write(`${r.lines.join('\n')}\n\n`);
     }
