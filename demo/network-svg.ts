@@ -22,6 +22,8 @@ interface Block {
   boxW: number;
   boxH: number;
   listH: number;
+  /** The site list goes above the box (pairs above the centre: their links leave downwards). */
+  listAbove: boolean;
 }
 
 const BOX_W = 300;
@@ -57,7 +59,7 @@ function boxExit(b: Block, tx: number, ty: number): [number, number] {
 }
 
 function layout(registry: Registry, net: NetworkModel): Block[] {
-  const blocks = net.pairs.map((p) => ({ pair: p.name, x: 0, y: 0, boxW: BOX_W, boxH: boxHeight(p.brokers.length, p.consumers.length), listH: listHeight(p.sites.length) }));
+  const blocks: Block[] = net.pairs.map((p) => ({ pair: p.name, x: 0, y: 0, boxW: BOX_W, boxH: boxHeight(p.brokers.length, p.consumers.length), listH: listHeight(p.sites.length), listAbove: false }));
   const hub = registry.network.topology === 'hub-and-spoke' ? blocks.find((b) => b.pair === registry.network.hub) : undefined;
   const ring = blocks.filter((b) => b !== hub);
   const tallest = Math.max(...blocks.map((b) => b.boxH + b.listH));
@@ -70,6 +72,7 @@ function layout(registry: Registry, net: NetworkModel): Block[] {
     const angle = Math.PI + (2 * Math.PI * i) / Math.max(n, 1);
     b.x = Math.round(radius * Math.cos(angle));
     b.y = Math.round(radius * Math.sin(angle));
+    b.listAbove = b.y < 0;
   });
   return blocks;
 }
@@ -86,8 +89,8 @@ export function renderNetworkSvg(registry: Registry, net: NetworkModel, highligh
 
   const minX = Math.min(...blocks.map((b) => b.x - b.boxW / 2)) - 60;
   const maxX = Math.max(...blocks.map((b) => b.x + b.boxW / 2)) + 60;
-  const minY = Math.min(...blocks.map((b) => b.y - b.boxH / 2)) - 90;
-  const maxY = Math.max(...blocks.map((b) => b.y + b.boxH / 2 + b.listH)) + 100;
+  const minY = Math.min(...blocks.map((b) => b.y - b.boxH / 2 - (b.listAbove ? b.listH + 12 : 0))) - 70;
+  const maxY = Math.max(...blocks.map((b) => b.y + b.boxH / 2 + (b.listAbove ? 0 : b.listH + 12))) + 80;
   const width = Math.ceil(maxX - minX);
   const height = Math.ceil(maxY - minY);
   const X = (x: number): number => Math.round(x - minX);
@@ -104,7 +107,7 @@ export function renderNetworkSvg(registry: Registry, net: NetworkModel, highligh
   out.push(`</defs>`);
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   const topo = `${registry.network.topology}${registry.network.hub ? ` (hub ${registry.network.hub})` : ''}`;
-  text(20, 28, `gridmsg network of ${path.basename(registry.file)}: ${registry.brokers.length} brokers in ${registry.pairs.length} pairs, ${registry.sites.length} sites, ${registry.consumers.length} consumers, ${topo}`, 'font-size="15" font-weight="bold"');
+  text(20, 28, `gridmsg network of ${path.basename(registry.file)}: ${registry.brokers.length} brokers in ${registry.pairs.length} pairs, ${registry.sites.length} site${registry.sites.length === 1 ? '' : 's'}, ${registry.consumers.length} consumer${registry.consumers.length === 1 ? '' : 's'}, ${topo}`, 'font-size="15" font-weight="bold"');
 
   // Links first, so boxes are drawn over their ends.
   const linkSet = new Set(net.links.map((l) => `${l.from}>${l.to}`));
@@ -129,9 +132,13 @@ export function renderNetworkSvg(registry: Registry, net: NetworkModel, highligh
     const ux = both ? nx / off : (b.y - a.y) / len;
     const uy = both ? ny / off : -(b.x - a.x) / len;
     const side = both ? 1 : uy > 0 ? -1 : 1;
-    const mx = (x1 + x2) / 2 + nx + ux * side * 14;
-    const my = (y1 + y2) / 2 + ny + uy * side * 14 + (uy * side > 0 ? 8 : -2);
-    text(X(mx), Y(my), l.consumers.join(', '), `text-anchor="middle" font-size="11" fill="${color}" stroke="#ffffff" stroke-width="3" paint-order="stroke"`);
+    const ox = ux * side;
+    const oy = uy * side;
+    const mx = (x1 + x2) / 2 + nx + ox * 10;
+    const my = (y1 + y2) / 2 + ny + oy * 14 + (oy > 0.5 ? 8 : oy < -0.5 ? -2 : 4);
+    // Beside a steep line the label starts (or ends) next to it rather than being centred on it.
+    const anchor = Math.abs(ox) > Math.abs(oy) ? (ox > 0 ? 'start' : 'end') : 'middle';
+    text(X(mx), Y(my), l.consumers.join(', '), `text-anchor="${anchor}" font-size="11" fill="${color}" stroke="#ffffff" stroke-width="3" paint-order="stroke"`);
   }
 
   for (const p of net.pairs) {
@@ -157,7 +164,7 @@ export function renderNetworkSvg(registry: Registry, net: NetworkModel, highligh
     }
     out.push(`</g>`);
     // Sites attached to this pair, under its box.
-    const listTop = top + b.boxH + 12;
+    const listTop = b.listAbove ? top - 12 - b.listH : top + b.boxH + 12;
     const shown = p.sites.slice(0, MAX_SITES_LISTED);
     if (shown.length > 0) text(left + 4, listTop + 2, `sites publishing to ${p.name}:`, `font-size="10" fill="${COLORS.muted}"`);
     shown.forEach((s, i) => {

@@ -99,7 +99,9 @@ export function processesUsing(dir: string, except: number[] = selfAndAncestors(
     if (except.includes(pid)) continue;
     try {
       const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      if (command.includes(dir) && pidAlive(pid)) out.push({ pid, command });
+      // The directory itself or a path under it, not a sibling that merely starts with the same characters.
+      const names = command.includes(`${dir}/`) || command.includes(`${dir} `) || command.endsWith(dir);
+      if (names && pidAlive(pid)) out.push({ pid, command });
     } catch {
       /* gone meanwhile */
     }
