@@ -365,6 +365,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       out(`\nEverything keeps running until Ctrl-C. Meanwhile, e.g.:\n`);
       out(`  node bin/gridmsg.js status --registry ${registry.file} --state ${world.networkDir} ${world.sites.map((s) => `--bridge-config ${s.setup.bridgeConfig}`).join(' ')}\n`);
       out(`  node bin/gridmsg.js check-network --registry ${registry.file} --state ${world.networkDir}\n`);
+      if (dev.brokers.every((b) => (b as { tls?: boolean }).tls === true)) {
+        out(`  (every broker of this registry is TLS-only: status and check-network report on the bridges, not yet on TLS-only brokers)\n`);
+      }
       for (;;) {
         await sleep(Math.max(10, o.progressSeconds) * 1000, o.signal);
         out(`${progressLine(await snapshot(world), flowStart)}\n`);
@@ -373,7 +376,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   } catch (err) {
     if (err instanceof Interrupted || o.signal.aborted) {
       outcome = 'interrupted';
-      out(`\ninterrupted (during ${phases.phase}).\n`);
+      out(phases.phase === 'keep-running' ? `\nCtrl-C: ending the demo.\n` : `\ninterrupted (during ${phases.phase}).\n`);
     } else {
       outcome = 'failed';
       failure = err;

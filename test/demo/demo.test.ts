@@ -173,3 +173,21 @@ for (const [when, marker, untilBroker] of [
     t.regex(out, new RegExp(`state kept in ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 }
+
+test.serial('--keep-running: the report, then everything runs until Ctrl-C, which ends it with exit 0 and nothing left', async (t) => {
+  const state = setup(t, 'gridmsg-demo-keep-');
+  const demo = startDemo(['--state', state, '--duration', '5', '--keep-running']);
+  await demo.waitFor(/Everything keeps running until Ctrl-C/);
+  t.regex(demo.output(), /RESULT: /);
+  // Still running after the report: brokers, both Nagios and the three bridges.
+  const running = processesNaming(state);
+  t.true(running.some((p) => p.includes('-Dactivemq.base=')), 'brokers run');
+  // (Nagios 4 runs as two processes per instance, plus workers.)
+  const nagiosConfigs = new Set(running.flatMap((p) => /\S+\/nagios\.cfg/.exec(p)?.[0] ?? []));
+  t.is(nagiosConfigs.size, 3, 'three Nagios run (two sites, central)');
+  t.is(running.filter((p) => / (nagios-to-msg|msg-to-nagios) --config /.test(p)).length, 3, 'three bridges run');
+  process.kill(demo.pid, 'SIGINT');
+  t.is(await demo.exited, 0, demo.output());
+  t.regex(demo.output(), /Ctrl-C: ending the demo\.[\s\S]*nothing the demo started is left running/);
+  t.deepEqual(processesNaming(state), []);
+});
