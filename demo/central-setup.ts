@@ -83,8 +83,7 @@ export function writeCentralSetup(o: CentralSetupOptions): CentralSetup {
   };
   const nagios = writeNagiosInstance(nagiosDir, {
     hosts: centralHosts(o.plan),
-    // A query socket of its own: Nagios' default path is shared by every instance on the machine.
-    extraMainConfig: { ...mainConfigSettings(centralMainConfig(snippet)), query_socket: path.join(nagiosDir, 'rw', 'nagios.qh') },
+    extraMainConfig: mainConfigSettings(centralMainConfig(snippet)),
     extraObjects: `${centralObjects(snippet)}\n${centralSites(snippet)}`,
   });
   const doc = parseDocument(centralBridgeConfig(snippet));

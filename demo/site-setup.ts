@@ -72,8 +72,8 @@ export function writeSiteSetup(o: SiteSetupOptions): SiteSetup {
   };
   const nagios = writeNagiosInstance(path.join(o.dir, 'nagios'), {
     hosts: siteNagiosHosts(o.site, o.checkIntervalSeconds),
-    // interval_length 1: check intervals are in seconds. A query socket of its own: Nagios' default path is shared by every instance.
-    extraMainConfig: { interval_length: 1, query_socket: path.join(o.dir, 'nagios', 'rw', 'nagios.qh'), ...perfdataMainConfig(snippet) },
+    // interval_length 1: check intervals are in seconds.
+    extraMainConfig: { interval_length: 1, ...perfdataMainConfig(snippet) },
     extraObjects: `${perfdataCommands(snippet)}\n${demoCheckCommandDefinition(NAGIOS_PLUGINS)}`,
   });
   const bridgeConfig = path.join(o.dir, 'nagios-to-msg.yaml');

@@ -48,7 +48,6 @@ export function writeCentralBench(dir: string, consumer: ConsumerClientConfig, c
     hosts,
     extraMainConfig: {
       ...mainConfigSettings(centralMainConfig(snippet)),
-      query_socket: path.join(nagiosDir, 'rw', 'nagios.qh'),
       // The reaper every second (the snippet says 2): the latency goal is 2 s end to end.
       check_result_reaper_frequency: 1,
       max_check_result_reaper_time: 30,
