@@ -7,8 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isNode, isSeq } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { fieldLocation, nodeAt, parseYamlSource, type YamlSource } from '../core/yaml-source.js';
 import type {
   BrokerEndpoint,
   ClientConfig,
@@ -22,26 +23,19 @@ import type {
 type Path = Array<string | number>;
 
 class Checker {
-  constructor(
-    private readonly source: string,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-  ) {}
+  constructor(private readonly src: YamlSource) {}
 
-  fail(p: Path, message: string, parentIfMissing = false): never {
-    let node = this.doc.getIn(p, true) as Node | undefined;
-    let at = p;
-    while ((node === undefined || !node.range) && at.length > 0 && (parentIfMissing || node === undefined)) {
-      at = at.slice(0, -1);
-      node = (at.length === 0 ? this.doc.contents : this.doc.getIn(at, true)) as Node | undefined;
-    }
-    const offset = node?.range?.[0] ?? 0;
-    const pos = this.lines.linePos(offset);
-    throw new ConfigError(message, { file: this.source, line: pos.line, column: pos.col, path: pathText(p) });
+  private get source(): string {
+    return this.src.file;
+  }
+
+  /** Fails at the field, or at its closest existing parent when it is missing. */
+  fail(p: Path, message: string): never {
+    throw new ConfigError(message, fieldLocation(this.src, p));
   }
 
   node(p: Path): unknown {
-    return p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
+    return nodeAt(this.src, p);
   }
 
   value(p: Path): unknown {
@@ -58,7 +52,7 @@ class Checker {
       if (key === 'password') this.fail([...p, key], 'inline passwords are not allowed: use passwordFile or passwordEnv');
       if (!known.has(key)) this.fail([...p, key], `unknown field "${key}" (expected one of: ${[...known].join(', ')})`);
     }
-    for (const key of required) if (obj[key] === undefined || obj[key] === null) this.fail([...p, key], `missing required field "${key}"`, true);
+    for (const key of required) if (obj[key] === undefined || obj[key] === null) this.fail([...p, key], `missing required field "${key}"`);
     return obj;
   }
 
@@ -66,7 +60,7 @@ class Checker {
     const v = this.value(p);
     if (v === undefined || v === null) {
       if (options.optional) return undefined;
-      this.fail(p, 'missing required field', true);
+      this.fail(p, 'missing required field');
     }
     if (typeof v !== 'string' || v.trim() === '') this.fail(p, `must be a non-empty string${options.hint ? ` (${options.hint})` : ''}`);
     if (options.pattern && !options.pattern.test(v)) this.fail(p, `invalid value ${JSON.stringify(v)}${options.hint ? `: ${options.hint}` : ''}`);
@@ -97,9 +91,6 @@ class Checker {
   }
 }
 
-function pathText(p: Path): string {
-  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
-}
 
 const DESTINATION = /^\/(topic|queue)\/\S+$/;
 const DEST_HINT = 'a STOMP destination such as /topic/a.b or /queue/a.b';
@@ -197,19 +188,13 @@ function consumer(c: Checker): ConsumerClientConfig {
 
 /** Parses and checks client config text; `file` is used for messages and relative paths. */
 export function parseClientConfig(text: string, file: string): ClientConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = lines.linePos(first.pos[0]);
-    throw new ConfigError(`YAML syntax error: ${first.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
-  }
-  const c = new Checker(file, doc, lines);
-  if (!isMap(doc.contents)) c.fail([], 'a client config must be a mapping with a "kind" field');
+  const src = parseYamlSource(text, file);
+  const c = new Checker(src);
+  if (!isMap(src.doc.contents)) c.fail([], 'a client config must be a mapping with a "kind" field');
   const kind = c.value(['kind']);
   if (kind === 'site') return site(c);
   if (kind === 'consumer') return consumer(c);
-  return c.fail(['kind'], `kind must be "site" or "consumer", not ${JSON.stringify(kind ?? null)}`, true);
+  return c.fail(['kind'], `kind must be "site" or "consumer", not ${JSON.stringify(kind ?? null)}`);
 }
 
 /** Reads a client config file (YAML). Errors are ConfigErrors naming file:line:column and field. */

@@ -2,45 +2,28 @@
  * Reads a YAML document and checks fields one by one; every failure is a
  * ConfigError naming file:line:column and the field path.
  */
-import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, type Node } from 'yaml';
 import { ConfigError, type ErrorContext } from '../../core/errors.js';
+import { fieldLocation, nodeAt, offsetLocation, parseYamlSource, type FieldPath, type YamlSource } from '../../core/yaml-source.js';
 
-export type FieldPath = Array<string | number>;
-
-export function pathText(p: FieldPath): string {
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-}
+export type { FieldPath } from '../../core/yaml-source.js';
 
 export class YamlChecker {
-  private constructor(
-    readonly file: string,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-  ) {}
+  private constructor(private readonly src: YamlSource) {}
+
+  get file(): string {
+    return this.src.file;
+  }
 
   static parse(text: string, file: string): YamlChecker {
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const first = doc.errors[0];
-    if (first) {
-      const pos = lines.linePos(first.pos[0]);
-      throw new ConfigError(`YAML syntax error: ${first.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
-    }
-    const c = new YamlChecker(file, doc, lines);
-    if (!isMap(doc.contents)) c.fail([], 'must be a mapping (key: value lines)');
+    const c = new YamlChecker(parseYamlSource(text, file));
+    if (!isMap(c.src.doc.contents)) c.fail([], 'must be a mapping (key: value lines)');
     return c;
   }
 
   /** Error context of a field (or its closest existing parent). */
   where(p: FieldPath): ErrorContext {
-    let at = p;
-    let node = (at.length === 0 ? this.doc.contents : this.doc.getIn(at, true)) as Node | undefined;
-    while ((node === undefined || !node.range) && at.length > 0) {
-      at = at.slice(0, -1);
-      node = (at.length === 0 ? this.doc.contents : this.doc.getIn(at, true)) as Node | undefined;
-    }
-    const pos = this.lines.linePos(node?.range?.[0] ?? 0);
-    return { file: this.file, line: pos.line, column: pos.col, path: pathText(p) };
+    return fieldLocation(this.src, p);
   }
 
   fail(p: FieldPath, message: string): never {
@@ -48,17 +31,17 @@ export class YamlChecker {
   }
 
   has(p: FieldPath): boolean {
-    const v = this.doc.getIn(p);
+    const v = this.src.doc.getIn(p);
     return v !== undefined && v !== null;
   }
 
   value(p: FieldPath): unknown {
-    return this.doc.getIn(p);
+    return this.src.doc.getIn(p);
   }
 
   /** Checks a mapping's keys; returns them. */
   mapping(p: FieldPath, allowed: readonly string[], required: readonly string[] = []): string[] {
-    const node = p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
+    const node = nodeAt(this.src, p);
     if (!isMap(node)) this.fail(p, 'must be a mapping (key: value lines)');
     const keys: string[] = [];
     for (const item of node.items) {
@@ -66,8 +49,7 @@ export class YamlChecker {
       const k = String(keyNode?.value ?? item.key);
       keys.push(k);
       if (!allowed.includes(k)) {
-        const pos = this.lines.linePos(keyNode?.range?.[0] ?? 0);
-        throw new ConfigError(`unknown field "${k}" (expected one of: ${allowed.join(', ')})`, { file: this.file, line: pos.line, column: pos.col, path: pathText([...p, k]) });
+        throw new ConfigError(`unknown field "${k}" (expected one of: ${allowed.join(', ')})`, offsetLocation(this.src, keyNode?.range?.[0] ?? 0, [...p, k]));
       }
     }
     for (const k of required) if (!this.has([...p, k])) this.fail([...p, k], `missing required field "${k}"`);
@@ -75,7 +57,7 @@ export class YamlChecker {
   }
 
   sequenceLength(p: FieldPath): number {
-    const node = this.doc.getIn(p, true);
+    const node = nodeAt(this.src, p);
     if (!isSeq(node)) this.fail(p, 'must be a list');
     return node.items.length;
   }
