@@ -11,6 +11,7 @@ import { freePorts, portOpen } from '../../core/ports.js';
 import type { ManagedProcess } from '../../core/process.js';
 import { spawnBroker, waitForBroker } from '../../broker-config/runner.js';
 import type { BrokerEndpoint } from '../../clients/client-config.js';
+import { testBrokerXml } from './broker.js';
 import { tempDir } from './tmp.js';
 
 export interface PairMember {
@@ -40,32 +41,12 @@ export interface BrokerPair {
 }
 
 export function pairBrokerXml(storeDir: string, stompPort: number, openwirePort: number): string {
-  return `<beans xmlns="http://www.springframework.org/schema/beans"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
-  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="pair" dataDirectory="\${activemq.data}" useJmx="false" schedulerSupport="false" advisorySupport="false">
-    <destinationPolicy><policyMap><policyEntries>
-      <policyEntry queue="&gt;" memoryLimit="32mb" producerFlowControl="true"/>
-      <policyEntry topic="&gt;" memoryLimit="16mb" producerFlowControl="true"/>
-    </policyEntries></policyMap></destinationPolicy>
-    <persistenceAdapter>
+  const persistence = `
       <kahaDB directory="${storeDir}" journalMaxFileLength="32mb" lockKeepAlivePeriod="1000">
         <locker><shared-file-locker lockAcquireSleepInterval="300"/></locker>
       </kahaDB>
-    </persistenceAdapter>
-    <systemUsage><systemUsage>
-      <memoryUsage><memoryUsage limit="128 mb"/></memoryUsage>
-      <storeUsage><storeUsage limit="2 gb"/></storeUsage>
-      <tempUsage><tempUsage limit="1 gb"/></tempUsage>
-    </systemUsage></systemUsage>
-    <transportConnectors>
-      <transportConnector name="openwire" uri="tcp://127.0.0.1:${openwirePort}"/>
-      <transportConnector name="stomp" uri="stomp+nio://127.0.0.1:${stompPort}?transport.maxFrameSize=8388608"/>
-    </transportConnectors>
-  </broker>
-</beans>
-`;
+    `;
+  return testBrokerXml({ name: 'pair', advisorySupport: false, persistence, stompPort, openwirePort });
 }
 
 /** Starts member a, waits until it is active, then starts b (which blocks on the store lock). */

@@ -24,33 +24,49 @@ export interface TestBrokerOptions {
   heapMb?: number;
 }
 
+export interface TestBrokerXmlOptions {
+  name?: string;
+  advisorySupport?: boolean;
+  /** The `<persistenceAdapter>` content; default: KahaDB in the instance's data dir. */
+  persistence?: string;
+  /** Port numbers, or the `${STOMP_PORT}` / `${OPENWIRE_PORT}` placeholders (default) that startTestBroker fills in. */
+  stompPort?: number | string;
+  openwirePort?: number | string;
+}
+
 /**
- * A plain standalone broker for client tests: persistent KahaDB, capped
- * memory, STOMP and OpenWire on loopback, no authentication.
+ * activemq.xml of a test broker: persistent KahaDB, capped memory, STOMP and
+ * OpenWire on loopback, no authentication.
  */
-export function plainBrokerXml(name = 'test'): string {
+export function testBrokerXml(o: TestBrokerXmlOptions = {}): string {
+  const persistence = o.persistence ?? '<kahaDB directory="${activemq.data}/kahadb" journalMaxFileLength="32mb"/>';
   return `<beans xmlns="http://www.springframework.org/schema/beans"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="${name}" dataDirectory="\${activemq.data}" useJmx="false" schedulerSupport="false" advisorySupport="true">
+  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="${o.name ?? 'test'}" dataDirectory="\${activemq.data}" useJmx="false" schedulerSupport="false" advisorySupport="${o.advisorySupport ?? true}">
     <destinationPolicy><policyMap><policyEntries>
       <policyEntry queue="&gt;" memoryLimit="32mb" producerFlowControl="true"/>
       <policyEntry topic="&gt;" memoryLimit="16mb" producerFlowControl="true"/>
     </policyEntries></policyMap></destinationPolicy>
-    <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalMaxFileLength="32mb"/></persistenceAdapter>
+    <persistenceAdapter>${persistence}</persistenceAdapter>
     <systemUsage><systemUsage>
       <memoryUsage><memoryUsage limit="128 mb"/></memoryUsage>
       <storeUsage><storeUsage limit="2 gb"/></storeUsage>
       <tempUsage><tempUsage limit="1 gb"/></tempUsage>
     </systemUsage></systemUsage>
     <transportConnectors>
-      <transportConnector name="openwire" uri="tcp://127.0.0.1:\${OPENWIRE_PORT}"/>
-      <transportConnector name="stomp" uri="stomp+nio://127.0.0.1:\${STOMP_PORT}?transport.maxFrameSize=8388608"/>
+      <transportConnector name="openwire" uri="tcp://127.0.0.1:${o.openwirePort ?? '${OPENWIRE_PORT}'}"/>
+      <transportConnector name="stomp" uri="stomp+nio://127.0.0.1:${o.stompPort ?? '${STOMP_PORT}'}?transport.maxFrameSize=8388608"/>
     </transportConnectors>
   </broker>
 </beans>
 `;
+}
+
+/** A plain standalone broker for client tests (see testBrokerXml). */
+export function plainBrokerXml(name = 'test'): string {
+  return testBrokerXml({ name });
 }
 
 /** Starts a real ActiveMQ for a test and waits until it accepts STOMP. */
