@@ -4,21 +4,21 @@
  */
 import { GridmsgError, type ErrorContext } from '../core/errors.js';
 
-/** The TCP/TLS connection failed or was lost (refused, reset, timeout, heart-beats missed). */
-export class ConnectionError extends GridmsgError {
-  override readonly name = 'ConnectionError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('CONNECTION_FAILED', message, context);
-  }
+/** Base class of a client error with a fixed name and code; the context names broker and destination. */
+function clientError(name: string, code: string) {
+  return class extends GridmsgError {
+    override readonly name: string = name;
+    constructor(message: string, context: ErrorContext = {}) {
+      super(code, message, context);
+    }
+  };
 }
 
+/** The TCP/TLS connection failed or was lost (refused, reset, timeout, heart-beats missed). */
+export class ConnectionError extends clientError('ConnectionError', 'CONNECTION_FAILED') {}
+
 /** The broker refused our credentials (ERROR frame in answer to CONNECT). Fatal: never retried. */
-export class AuthenticationError extends GridmsgError {
-  override readonly name = 'AuthenticationError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('AUTH_FAILED', message, context);
-  }
-}
+export class AuthenticationError extends clientError('AuthenticationError', 'AUTH_FAILED') {}
 
 /**
  * A TLS failure that will not fix itself (certificate refused or untrusted,
@@ -33,36 +33,16 @@ export class TlsError extends GridmsgError {
 }
 
 /** The broker answered an operation (SEND, SUBSCRIBE, ...) with an ERROR frame. */
-export class BrokerError extends GridmsgError {
-  override readonly name = 'BrokerError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('BROKER_ERROR', message, context);
-  }
-}
+export class BrokerError extends clientError('BrokerError', 'BROKER_ERROR') {}
 
 /** A receipt did not arrive in time: the connection counts as dead and is replaced. */
-export class ReceiptTimeoutError extends GridmsgError {
-  override readonly name = 'ReceiptTimeoutError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('RECEIPT_TIMEOUT', message, context);
-  }
-}
+export class ReceiptTimeoutError extends clientError('ReceiptTimeoutError', 'RECEIPT_TIMEOUT') {}
 
 /** The peer sent bytes that are not STOMP 1.2. */
-export class ProtocolError extends GridmsgError {
-  override readonly name = 'ProtocolError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('STOMP_PROTOCOL', message, context);
-  }
-}
+export class ProtocolError extends clientError('ProtocolError', 'STOMP_PROTOCOL') {}
 
 /** The publisher or consumer was closed (or abandoned) before the operation completed. */
-export class ClosedError extends GridmsgError {
-  override readonly name = 'ClosedError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('CLIENT_CLOSED', message, context);
-  }
-}
+export class ClosedError extends clientError('ClosedError', 'CLIENT_CLOSED') {}
 
 /**
  * Thrown (rejected) by a message handler that does not want this message now:
@@ -77,12 +57,7 @@ export class LeaveUnacked extends Error {
 }
 
 /** Misuse of the API (bad header name, missing destination, ...). */
-export class UsageError extends GridmsgError {
-  override readonly name = 'UsageError';
-  constructor(message: string, context: ErrorContext = {}) {
-    super('CLIENT_USAGE', message, context);
-  }
-}
+export class UsageError extends clientError('UsageError', 'CLIENT_USAGE') {}
 
 /**
  * True when an ERROR frame in answer to CONNECT means "bad credentials".
