@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type ErrorContext } from '../core/errors.js';
 import type {
   BrokerEndpoint,
   ClientConfig,
@@ -221,4 +221,25 @@ export function loadClientConfig(file: string): ClientConfig {
     throw new ConfigError(`cannot read client config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
   }
   return parseClientConfig(text, file);
+}
+
+/**
+ * Where a field of a client config file is (file, line, column, path), for
+ * problems found after loading, such as a signing key that cannot be read.
+ * When the file or the field cannot be found, the context names the file
+ * and the path only.
+ */
+export function clientConfigLocation(file: string, fieldPath: Path): ErrorContext {
+  const context: ErrorContext = { file, path: pathText(fieldPath) };
+  try {
+    const lines = new LineCounter();
+    const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false });
+    const node = doc.getIn(fieldPath, true) as Node | undefined;
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    if (offset === undefined) return context;
+    const pos = lines.linePos(offset);
+    return { ...context, line: pos.line, column: pos.col };
+  } catch {
+    return context;
+  }
 }
