@@ -2,26 +2,44 @@
  * Site bridge benchmark.
  *
  *   npx tsx bench/forward.ts [RESULTS=1000000] [STOMPPY=20000] [LATENCY_SECONDS=30]
+ *                            [--variants plain,tls,signed,tls+signed] [--rounds 1] [--key-type ec|rsa]
+ *
+ *   quick run: npx tsx bench/forward.ts 100000 0 0 --variants plain,tls
  *
  * 1. Throughput: RESULTS lines in gridmsg's perfdata format are written to a
  *    perfdata file, then the bridge daemon (`gridmsg nagios-to-msg`, the
  *    built CLI, as deployed) forwards them to a local ActiveMQ: filters, spool
  *    with fsync (group commit), persistent messages with receipts, spool
  *    acknowledged. Prints results/s (daemon start to last receipt, watched on
- *    its metrics endpoint every 50 ms) and the daemon's peak RSS (VmHWM).
- *    The bench builds the CLI first (tsc).
- * 2. stomp.py (Debian python3-stomp) on its own fresh broker, in the same run:
- *    one persistent message per result with a receipt (pipelined, window 256),
- *    STOMPPY results after 2,000 untimed warm-up messages; its rate is per
- *    result, so the ratio compares like with like.
- * 3. Latency at a steady 1,000 results/s for LATENCY_SECONDS: each line
- *    carries the time it was appended; p50/p99/max from append to the
- *    broker's receipt of the message that carried it.
+ *    its metrics endpoint every 50 ms), the daemon's peak RSS (VmHWM) and CPU
+ *    per result. The bench builds the CLI first (tsc). Each variant gets a
+ *    fresh broker and spool, all read the same perfdata file:
+ *      plain       plain STOMP, no authentication (the reference)
+ *      tls         stomp+ssl requiring client certificates (certificate login,
+ *                  authorization map), the bridge connecting with its site
+ *                  certificate from a development CA (bench/peers/secure.ts)
+ *      signed      plain STOMP, the bridge signing each message (one signature
+ *                  per batch of up to 1,000 records) with its site key, as the
+ *                  site client config's `signing` section enables it
+ *      tls+signed  both, as a signed-mode registry deploys it
+ *    Cost of each against plain, measured in the same run: throughput lost
+ *    and daemon CPU per result added (the CPU figure is the steadier one on a
+ *    shared machine). Goals: TLS < 20 %, signing < 35 %. --rounds N repeats
+ *    the variants N times (order rotated) and reports medians.
+ * 2. stomp.py (Debian python3-stomp, bench/peers/stomppy.ts) on its own fresh
+ *    plain broker, in the same run: one persistent message per result with a
+ *    receipt (pipelined, window 256), STOMPPY results after 2,000 untimed
+ *    warm-up messages; its rate is per result, so the ratio (against the
+ *    plain variant) compares like with like. STOMPPY=0 skips it.
+ * 3. Latency at a steady 1,000 results/s for LATENCY_SECONDS (plain STOMP):
+ *    each line carries the time it was appended; p50/p99/max from append to
+ *    the broker's receipt of the message that carried it. 0 skips it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { silentLogger } from '../core/logger.js';
 import { freePort } from '../core/ports.js';
 import { startProcess } from '../core/process.js';
@@ -32,10 +50,25 @@ import type { SpoolBatch } from '../bridges/spool/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { perfdataLine, writeBridgeConfig, writeSiteClientConfig } from '../test/nagios-to-msg/helpers.js';
+import { createBenchPki, parseVariants, runStompPy, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
 
-const RESULTS = Number(process.argv[2] ?? 1_000_000);
-const STOMPPY = Number(process.argv[3] ?? 20_000);
-const LATENCY_SECONDS = Number(process.argv[4] ?? 30);
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    variants: { type: 'string', default: 'plain,tls,signed,tls+signed' },
+    rounds: { type: 'string', default: '1' },
+    'key-type': { type: 'string', default: 'ec' },
+  },
+});
+const RESULTS = Number(positionals[0] ?? 1_000_000);
+const STOMPPY = Number(positionals[1] ?? 20_000);
+const LATENCY_SECONDS = Number(positionals[2] ?? 30);
+const VARIANTS = parseVariants(opts.variants);
+const ROUNDS = Math.max(1, Number(opts.rounds));
+const KEY_TYPE = opts['key-type'] as BenchKeyType;
+if (KEY_TYPE !== 'ec' && KEY_TYPE !== 'rsa') throw new Error(`--key-type must be ec or rsa, not ${JSON.stringify(KEY_TYPE)}`);
+const SITE = 'TEST-SITE';
+const DESTINATION = '/queue/bench.forward';
 
 function line(i: number, output?: string): string {
   return perfdataLine({
@@ -81,20 +114,42 @@ async function receiptedSoFar(port: number): Promise<number> {
   }
 }
 
-async function throughput(): Promise<{ rate: number; seconds: number; peakRssMb: number; cpuUsPerResult: number }> {
-  const tmp = tempDir('gridmsg-bench-fwd-');
-  const broker = await startTestBroker({ heapMb: 768 });
+/** Writes RESULTS perfdata lines once; every variant's daemon reads this same file from its start. */
+function writePerfdata(file: string): void {
+  const fd = fs.openSync(file, 'w');
+  for (let i = 0; i < RESULTS; i += 10_000) {
+    let chunk = '';
+    for (let j = i; j < Math.min(RESULTS, i + 10_000); j++) chunk += line(j) + '\n';
+    fs.writeSync(fd, chunk);
+  }
+  fs.closeSync(fd);
+}
+
+interface ThroughputRun {
+  rate: number;
+  seconds: number;
+  peakRssMb: number;
+  cpuUsPerResult: number;
+}
+
+/** A fresh broker for one variant: plain STOMP, or stomp+ssl with client certificates. */
+async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{ port: number; stop(): Promise<void> }> {
+  if (!usesTls(variant)) {
+    const b = await startTestBroker({ heapMb: 768 });
+    return { port: b.stompPort, stop: () => b.stop() };
+  }
+  const b = await startBenchTlsBroker(pki!, [{ kind: 'queue', destination: DESTINATION.replace('/queue/', ''), write: ['sites'], admin: ['sites'] }], 768);
+  return { port: b.stompSslPort, stop: () => b.stop() };
+}
+
+async function throughput(variant: Variant, perf: string, pki: BenchPki | undefined): Promise<ThroughputRun> {
+  const tmp = tempDir(`gridmsg-bench-fwd-${variant.replace('+', '-')}-`);
+  const broker = await brokerFor(variant, pki);
   try {
-    const perf = path.join(tmp.dir, 'service-perfdata');
-    const fd = fs.openSync(perf, 'w');
-    for (let i = 0; i < RESULTS; i += 10_000) {
-      let chunk = '';
-      for (let j = i; j < Math.min(RESULTS, i + 10_000); j++) chunk += line(j) + '\n';
-      fs.writeSync(fd, chunk);
-    }
-    fs.closeSync(fd);
-    process.stderr.write(`wrote ${RESULTS} lines (${(fs.statSync(perf).size / 1024 / 1024).toFixed(0)} MB); forwarding...\n`);
-    const client = writeSiteClientConfig(tmp.dir, broker.stompPort, '/queue/bench.forward');
+    const client = writeSiteClientConfig(tmp.dir, broker.port, DESTINATION, SITE, {
+      ...(usesTls(variant) ? { tls: pki!.tlsOf(pki!.site) } : {}),
+      ...(usesSigning(variant) ? { signing: pki!.signingOf(pki!.site) } : {}),
+    });
     const metricsPort = await freePort();
     const cfg = writeBridgeConfig(tmp.dir, { client, inputs: [{ path: perf }], spoolDir: path.join(tmp.dir, 'spool'), extra: `${BRIDGE_TUNING}metrics:\n  port: ${metricsPort}\n` });
     const started = process.hrtime.bigint();
@@ -103,12 +158,12 @@ async function throughput(): Promise<{ rate: number; seconds: number; peakRssMb:
       let receipted = 0;
       let lastReport = Date.now();
       while (receipted < RESULTS) {
-        if (!daemon.alive()) throw new Error(`the bridge exited: ${fs.readFileSync(path.join(tmp.dir, 'bridge.log'), 'utf8').slice(-1000)}`);
+        if (!daemon.alive()) throw new Error(`the bridge (${variant}) exited: ${fs.readFileSync(path.join(tmp.dir, 'bridge.log'), 'utf8').slice(-1000)}`);
         await new Promise((r) => setTimeout(r, 50));
         receipted = await receiptedSoFar(metricsPort);
         if (Date.now() - lastReport > 5000) {
           lastReport = Date.now();
-          process.stderr.write(`  ${receipted} receipted\n`);
+          process.stderr.write(`  ${variant}: ${receipted} receipted\n`);
         }
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -124,56 +179,32 @@ async function throughput(): Promise<{ rate: number; seconds: number; peakRssMb:
   }
 }
 
-const PYTHON = String.raw`
-import sys, threading, time, stomp
-port, dest, count, window = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-body = '\n'.join(['serviceURI: ce%d.example.org', 'hostName: ce%d.example.org', 'serviceFlavour: ', 'siteName: TEST-SITE',
-  'metricStatus: OK', 'metricName: org.sam.CE-JobSubmit', 'summaryData: OK - job %d submitted and finished in 42 s',
-  'gatheredAt: nagios.test.example.org', 'timestamp: 2026-01-01T00:00:00Z', 'nagiosName: nagios.test.example.org', 'role: site',
-  'voName: ', 'perfData: time=42s;60;120;0', 'detailsData: job id 0123456789abcdef', 'queue long, exit 0', 'EOT', ''])
-class Listener(stomp.ConnectionListener):
-    def __init__(self):
-        self.receipts = 0
-        self.slots = threading.Semaphore(window)
-        self.done = threading.Event()
-    def on_receipt(self, frame):
-        self.receipts += 1
-        self.slots.release()
-        if self.receipts == count:
-            self.done.set()
-conn = stomp.Connection12([('127.0.0.1', port)], heartbeats=(0, 0))
-listener = Listener()
-conn.set_listener('', listener)
-conn.connect(wait=True)
-warm = 2000
-for i in range(warm):
-    listener.slots.acquire()
-    conn.send(dest, body % (i % 500, i % 500, i), headers={'persistent': 'true', 'receipt': 'w%d' % i})
-while listener.receipts < warm:
-    time.sleep(0.01)
-listener.receipts = 0
-start = time.monotonic()
-for i in range(count):
-    listener.slots.acquire()
-    conn.send(dest, body % (i % 500, i % 500, i), headers={'persistent': 'true', 'receipt': 'r%d' % i, 'gridmsg-idempotency-key': 'py-%d' % i})
-listener.done.wait()
-print(time.monotonic() - start)
-conn.disconnect()
-`;
+/** The record stomp.py sends per result ({h}: host number, {i}: result number), like the bridge's grid format. */
+const PY_BODY = [
+  'serviceURI: ce{h}.example.org',
+  'hostName: ce{h}.example.org',
+  'serviceFlavour: ',
+  'siteName: TEST-SITE',
+  'metricStatus: OK',
+  'metricName: org.sam.CE-JobSubmit',
+  'summaryData: OK - job {i} submitted and finished in 42 s',
+  'gatheredAt: nagios.test.example.org',
+  'timestamp: 2026-01-01T00:00:00Z',
+  'nagiosName: nagios.test.example.org',
+  'role: site',
+  'voName: ',
+  'perfData: time=42s;60;120;0',
+  'detailsData: job id 0123456789abcdef',
+  'queue long, exit 0',
+  'EOT',
+  '',
+].join('\n');
 
 async function stompPy(): Promise<number> {
   const broker = await startTestBroker({ heapMb: 512 });
   try {
-    const seconds = await new Promise<number>((resolve, reject) => {
-      const child = spawn('/usr/bin/python3', ['-c', PYTHON, String(broker.stompPort), '/queue/bench.stomppy', String(STOMPPY), '256'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d));
-      child.stderr.on('data', (d: Buffer) => (err += d));
-      child.once('error', reject);
-      child.once('close', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`stomp.py exited ${code}: ${err.slice(-500)}`))));
-    });
-    return STOMPPY / seconds;
+    const r = await runStompPy({ port: broker.stompPort, destination: '/queue/bench.stomppy', count: STOMPPY, window: 256, warmup: 2000, bodyTemplate: PY_BODY });
+    return STOMPPY / r.seconds;
   } finally {
     await broker.stop();
   }
@@ -218,6 +249,22 @@ async function latency(): Promise<{ p50: number; p99: number; max: number; count
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
+
+/** Goal of a variant's cost against plain (issue 6): TLS < 20 %, signing < 35 %. */
+function goalOf(v: Variant): string {
+  if (v === 'tls') return 'goal < 20 %';
+  if (v === 'signed') return 'goal < 35 %';
+  if (v === 'tls+signed') return 'TLS and signing together (goals: < 20 % and < 35 % each)';
+  return '';
+}
+
 async function main(): Promise<void> {
   process.stderr.write('building the CLI (tsc)...\n');
   try {
@@ -225,17 +272,56 @@ async function main(): Promise<void> {
   } catch {
     /* type errors elsewhere still emit JavaScript */
   }
-  const fwd = await throughput();
-  process.stderr.write(`bridge: ${fwd.rate.toFixed(0)} results/s; running stomp.py...\n`);
-  const py = await stompPy();
-  console.log(`site bridge, ${RESULTS} perfdata results -> local ActiveMQ (persistent, receipts, spool fsync-ed)`);
-  console.log(`  gridmsg nagios-to-msg: ${fwd.rate.toFixed(0)} results/s (${fwd.seconds.toFixed(1)} s incl. daemon start-up), daemon peak RSS ${fwd.peakRssMb.toFixed(0)} MB, daemon CPU ${fwd.cpuUsPerResult.toFixed(1)} us/result`);
-  console.log(`  (load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores: rates on a shared machine vary with it)`);
-  console.log(`  stomp.py, one persistent message per result with receipts (${STOMPPY} results): ${py.toFixed(0)} results/s`);
-  console.log(`  ratio gridmsg/stomp.py: ${(fwd.rate / py).toFixed(1)}x   goals: >= 50000 results/s, >= 10x, peak RSS < 200 MB`);
+  const load0 = os.loadavg();
+  const needsPki = VARIANTS.some((v) => v !== 'plain');
+  const pki = needsPki ? await createBenchPki(SITE, 'bench-consumer', KEY_TYPE) : undefined;
+  const data = tempDir('gridmsg-bench-fwd-data-');
+  const runs = new Map<Variant, ThroughputRun[]>(VARIANTS.map((v) => [v, []]));
+  try {
+    const perf = path.join(data.dir, 'service-perfdata');
+    writePerfdata(perf);
+    process.stderr.write(`wrote ${RESULTS} lines (${(fs.statSync(perf).size / 1024 / 1024).toFixed(0)} MB); forwarding: ${VARIANTS.join(', ')} x ${ROUNDS} round(s)...\n`);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
+      for (const v of order) {
+        const r = await throughput(v, perf, pki);
+        runs.get(v)!.push(r);
+        process.stderr.write(`  round ${round + 1} ${v}: ${r.rate.toFixed(0)} results/s, ${r.cpuUsPerResult.toFixed(1)} us CPU/result\n`);
+      }
+    }
+  } finally {
+    data.cleanup();
+    pki?.cleanup();
+  }
+  const summary = VARIANTS.map((v) => {
+    const rs = runs.get(v)!;
+    return { v, rate: median(rs.map((r) => r.rate)), seconds: median(rs.map((r) => r.seconds)), cpu: median(rs.map((r) => r.cpuUsPerResult)), rss: Math.max(...rs.map((r) => r.peakRssMb)) };
+  });
+  const plain = summary.find((s) => s.v === 'plain');
+  const py = STOMPPY > 0 ? await stompPy() : undefined;
+  const load1 = os.loadavg();
+
+  console.log(`site bridge, ${RESULTS} perfdata results -> local ActiveMQ (persistent, receipts, spool fsync-ed)${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ''}`);
+  if (needsPki) console.log(`  TLS and signing keys: ${KEY_TYPE === 'ec' ? 'EC P-256' : 'RSA 2048'} certificates of a development CA (stomp+ssl, client certificates required)`);
+  for (const s of summary) {
+    console.log(`  gridmsg nagios-to-msg ${s.v.padEnd(10)}: ${s.rate.toFixed(0).padStart(6)} results/s (${s.seconds.toFixed(1)} s incl. daemon start-up), peak RSS ${s.rss.toFixed(0)} MB, CPU ${s.cpu.toFixed(1)} us/result`);
+  }
+  if (plain && summary.length > 1) {
+    console.log('  cost against plain, same run (throughput lost; daemon CPU per result added):');
+    for (const s of summary) {
+      if (s.v === 'plain') continue;
+      console.log(`    ${s.v.padEnd(10)}: ${pct((1 - s.rate / plain.rate) * 100)} throughput cost, ${pct((s.cpu / plain.cpu - 1) * 100)} CPU/result   ${goalOf(s.v)}`);
+    }
+  }
+  console.log(`  (load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start, ${load1.map((l) => l.toFixed(1)).join(' ')} at the end, on ${os.cpus().length} cores: rates on a shared machine vary with it)`);
+  if (py !== undefined) {
+    const ref = plain ?? summary[0]!;
+    console.log(`  stomp.py, one persistent message per result with receipts (${STOMPPY} results): ${py.toFixed(0)} results/s`);
+    console.log(`  ratio gridmsg (${ref.v})/stomp.py: ${(ref.rate / py).toFixed(1)}x   goals: >= 50000 results/s, >= 10x, peak RSS < 200 MB`);
+  }
   if (LATENCY_SECONDS > 0) {
     const lat = await latency();
-    console.log(`latency at 1,000 results/s for ${LATENCY_SECONDS} s (line appended -> broker receipt), ${lat.count} results:`);
+    console.log(`latency at 1,000 results/s for ${LATENCY_SECONDS} s (plain STOMP; line appended -> broker receipt), ${lat.count} results:`);
     console.log(`  p50 ${lat.p50.toFixed(1)} ms   p99 ${lat.p99.toFixed(1)} ms   max ${lat.max.toFixed(1)} ms   goal: p99 < 1000 ms`);
   }
 }

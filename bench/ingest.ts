@@ -8,24 +8,59 @@
  * Prints both and the ratio.
  *
  *   npx tsc -p . && npx tsx bench/ingest.ts [RESULTS=200000] [MODE=pipe|spool]
+ *                                          [--variants plain,tls,signed,tls+signed] [--key-type ec|rsa]
+ *
+ *   quick run: npx tsx bench/ingest.ts 50000 pipe --variants plain,tls
+ *
+ * Variants (each on a fresh broker with the N results loaded anew, into the
+ * same Nagios, a fresh bridge state directory each; default: all four):
+ *   plain       plain STOMP, no authentication, unsigned messages (the reference)
+ *   tls         stomp+ssl requiring client certificates (certificate login,
+ *               authorization map, bench/peers/secure.ts): the bridge consumes
+ *               with its consumer certificate of a development CA
+ *   signed      plain STOMP; every message on the broker carries its site's
+ *               signature (security/signing.ts, one per message of 100
+ *               records) and the bridge verifies it against the DN the
+ *               consumer config expects for the site (`verification` +
+ *               `signerDn`, as a signed-mode registry generates it)
+ *   tls+signed  both, as deployed in signed mode
+ * Printed: each variant's rate and CPU per result, its cost against plain
+ * (throughput lost, bridge CPU per result added) with the goals (TLS < 20 %,
+ * signing < 35 %), and each variant's ratio to the raw `cat` rate.
  *
  * The bridge runs from the build (bin/gridmsg.js, as in production) when
- * dist/ is there, else from source through tsx (slower: say so). Both runs
+ * dist/ is there, else from source through tsx (slower: say so). All runs
  * make Nagios do the same work: every service changes state once per run.
  * Goal: the bridge at least 0.8 of the raw `cat` rate (pipe mode).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BrokerEndpoint } from '../clients/client-config.js';
+import { createSigner } from '../security/signing.js';
 import { isoTimestamp, type MetricRecord } from '../bridges/format/index.js';
 import { startNagios, type NagiosHost } from '../bridges/nagios-instance.js';
 import { commandLine } from '../bridges/msg-to-nagios/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { publish, REPO, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, writePrivateNagios } from '../test/msg-to-nagios/helpers/harness.js';
+import { CONSUMER, ERROR_DESTINATION, publish, queueOf, REPO, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, writePrivateNagios, type OutMessage } from '../test/msg-to-nagios/helpers/harness.js';
+import { createBenchPki, parseVariants, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
 
-const RESULTS = Number(process.argv[2] ?? 200_000);
-const MODE = (process.argv[3] ?? 'pipe') as 'pipe' | 'spool';
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    variants: { type: 'string', default: 'plain,tls,signed,tls+signed' },
+    'key-type': { type: 'string', default: 'ec' },
+  },
+});
+const RESULTS = Number(positionals[0] ?? 200_000);
+const MODE = (positionals[1] ?? 'pipe') as 'pipe' | 'spool';
+if (MODE !== 'pipe' && MODE !== 'spool') throw new Error(`MODE must be pipe or spool, not ${JSON.stringify(MODE)}`);
+const VARIANTS = parseVariants(opts.variants);
+const KEY_TYPE = opts['key-type'] as BenchKeyType;
+if (KEY_TYPE !== 'ec' && KEY_TYPE !== 'rsa') throw new Error(`--key-type must be ec or rsa, not ${JSON.stringify(KEY_TYPE)}`);
 const HOSTS = 200;
 const SERVICES = 50;
 const PER_MESSAGE = 100;
@@ -107,73 +142,146 @@ function cpuSeconds(pid: number): number {
   return total / 100;
 }
 
+interface VariantRun {
+  variant: Variant;
+  rate: number;
+  seconds: number;
+  bridgeUsPerResult: number;
+  nagiosUsPerResult: number;
+  stats: string;
+}
+
+/** A fresh broker for one variant: plain STOMP, or stomp+ssl with client certificates (site writes, consumer reads). */
+async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{ port: number; endpoint: BrokerEndpoint; stop(): Promise<void> }> {
+  if (!usesTls(variant)) {
+    const b = await startTestBroker({ heapMb: 512 });
+    return { port: b.stompPort, endpoint: { name: 'bench', host: '127.0.0.1', port: b.stompPort }, stop: () => b.stop() };
+  }
+  const plainName = (d: string): string => d.replace(/^\/queue\//, '');
+  const b = await startBenchTlsBroker(
+    pki!,
+    [
+      { kind: 'queue', destination: plainName(queueOf(SITE)), write: ['sites'], read: ['consumers'], admin: ['sites', 'consumers'] },
+      { kind: 'queue', destination: plainName(ERROR_DESTINATION), write: ['consumers'], admin: ['consumers'] },
+    ],
+    512,
+  );
+  return { port: b.stompSslPort, endpoint: { name: 'bench-tls', host: '127.0.0.1', port: b.stompSslPort, tls: pki!.tlsOf(pki!.site) }, stop: () => b.stop() };
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
+
+function goalOf(v: Variant): string {
+  if (v === 'tls') return 'goal < 20 %';
+  if (v === 'signed') return 'goal < 35 %';
+  if (v === 'tls+signed') return 'TLS and signing together (goals: < 20 % and < 35 % each)';
+  return '';
+}
+
 async function main(): Promise<void> {
   const tmp = tempDir('gridmsg-bench-ingest-');
   const stops: Array<() => Promise<void> | void> = [];
+  const load0 = os.loadavg();
   try {
     const hosts: NagiosHost[] = Array.from({ length: HOSTS }, (_, h) => ({ name: `wn${h}.cern.ch`, services: Array.from({ length: SERVICES }, (_, s) => ({ description: `org.sam.Probe-${s}` })) }));
     // One log line per processed result, whichever way it came (pipe or spool file).
     const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), { hosts, extraMainConfig: { log_passive_checks: 1, log_external_commands: 0, status_update_interval: 10, check_result_reaper_frequency: 1, max_check_result_reaper_time: 30 } });
-    console.log(`bench/ingest: ${RESULTS} results, ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}`);
-    const [broker, nagios] = await Promise.all([startTestBroker({ heapMb: 512 }), startNagios(paths, 120_000)]);
-    stops.push(() => nagios.stop(), () => broker.stop());
-
-    const base = Math.floor(Date.now() / 1000) - 86_400;
-    let t = Date.now();
-    const messages = [];
-    for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {
-      const records = [];
-      for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(record(i, base));
-      messages.push(resultMessage(SITE, records, `bench-${m}`));
-      if (messages.length === 200) await publish(broker.stompPort, messages.splice(0));
+    console.log(`bench/ingest: ${RESULTS} results, ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}, variants ${VARIANTS.join(', ')}`);
+    const needsPki = VARIANTS.some((v) => v !== 'plain');
+    const [nagios, pki] = await Promise.all([startNagios(paths, 120_000), needsPki ? createBenchPki(SITE, CONSUMER, KEY_TYPE) : Promise.resolve(undefined)]);
+    stops.push(() => nagios.stop());
+    if (pki) {
+      stops.push(() => pki.cleanup());
+      console.log(`  TLS and signing keys: ${KEY_TYPE === 'ec' ? 'EC P-256' : 'RSA 2048'} certificates of a development CA`);
     }
-    await publish(broker.stompPort, messages);
-    console.log(`  pre-loaded on the broker in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-
-    // 1. The bridge.
-    const config = writeBridgeConfig(tmp.dir, {
-      consumerFile: writeConsumerConfig(tmp.dir, broker.stompPort, [{ site: SITE, hosts: ['*.cern.ch'] }]),
-      stateDir: path.join(tmp.dir, 'state'),
-      nagios: MODE === 'pipe' ? { mode: 'pipe', commandFile: paths.commandFile, longOutput: 'truncate', objectCache: path.join(paths.dir, 'objects.cache') } : { mode: 'spool', checkResultPath: paths.checkResultPath, objectCache: path.join(paths.dir, 'objects.cache'), resultsPerFile: 1000 },
-      limits: { prefetch: 500 },
-      summaryIntervalSeconds: 3600,
-    });
-    const counter = new LogCounter(paths.logFile);
-    // PROFILE=DIR: write a CPU profile of the bridge process there.
-    const profile = process.env['PROFILE'];
+    const signer = pki ? createSigner(pki.signingOf(pki.site)) : undefined;
     const built = fs.existsSync(path.join(REPO, 'dist', 'cli', 'main.js'));
     if (!built) console.log('  (no build in dist/: running the bridge from source through tsx, which is slower; run npx tsc -p . first)');
-    // BRIDGE_NODE_ARGS: extra node options for the bridge process (e.g. --max-semi-space-size=32).
-    const nodeArgs = [...(process.env['BRIDGE_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? []), ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])];
-    const bridge = startBridge(config, path.join(tmp.dir, 'bridge.log'), [], nodeArgs, built);
-    stops.unshift(() => bridge.process.stop());
-    await bridge.waitForLog(/consuming/, 60_000);
-    t = Date.now();
-    const nagiosCpu0 = cpuSeconds(nagios.process.pid);
-    const bridgeCpu0 = cpuSeconds(bridge.process.pid);
-    const got = await counter.until(RESULTS, 300_000);
-    const bridgeCpu = cpuSeconds(bridge.process.pid) - bridgeCpu0;
-    const nagiosCpuBridgeRun = cpuSeconds(nagios.process.pid) - nagiosCpu0;
-    const bridgeSeconds = (Date.now() - t) / 1000;
-    if (got < RESULTS) throw new Error(`Nagios got only ${got} of ${RESULTS} results from the bridge:\n${bridge.log().slice(-2000)}`);
-    const bridgeRate = RESULTS / bridgeSeconds;
-    console.log(`  msg-to-nagios: ${RESULTS} results into Nagios in ${bridgeSeconds.toFixed(2)} s = ${Math.round(bridgeRate)} results/s`);
-    console.log(`    CPU per result: bridge ${((bridgeCpu / RESULTS) * 1e6).toFixed(1)} us, Nagios ${((nagiosCpuBridgeRun / RESULTS) * 1e6).toFixed(1)} us`);
-    await bridge.process.stop();
-    console.log(`  bridge: ${/stats .*/.exec(bridge.log().split('\n').filter((l) => l.includes(' stats ')).at(-1) ?? '')?.[0] ?? ''}`);
 
-    // 2. The same commands with cat, straight into the pipe.
-    const later = base + 3600;
+    const base = Math.floor(Date.now() / 1000) - 86_400;
+    const runs: VariantRun[] = [];
+    for (const [k, variant] of VARIANTS.entries()) {
+      const broker = await brokerFor(variant, pki);
+      try {
+        // Each run changes every service's state once (shift k) with newer timestamps (base + k h).
+        const runBase = base + k * 3600;
+        let t = Date.now();
+        let messages: OutMessage[] = [];
+        const flush = async (): Promise<void> => {
+          await publish(broker.endpoint, messages);
+          messages = [];
+        };
+        for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {
+          const records = [];
+          for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(record(i, runBase, k));
+          const msg = resultMessage(SITE, records, `bench-${variant}-${m}`);
+          if (usesSigning(variant)) {
+            const bytes = typeof msg.body === 'string' ? Buffer.from(msg.body, 'utf8') : msg.body;
+            messages.push({ ...msg, body: bytes, headers: { ...msg.headers, ...signer!.sign(bytes) } });
+          } else messages.push(msg);
+          if (messages.length === 200) await flush();
+        }
+        await flush();
+        console.log(`  ${variant}: pre-loaded on the broker in ${((Date.now() - t) / 1000).toFixed(1)} s${usesSigning(variant) ? ' (signed by the site)' : ''}`);
+
+        const tag = variant.replace('+', '-');
+        const config = writeBridgeConfig(
+          tmp.dir,
+          {
+            consumerFile: writeConsumerConfig(tmp.dir, broker.port, [{ site: SITE, hosts: ['*.cern.ch'], ...(usesSigning(variant) ? { signerDn: pki!.site.dn } : {}) }], {
+              file: `consumer-${tag}.yaml`,
+              ...(usesTls(variant) ? { tls: pki!.tlsOf(pki!.consumer) } : {}),
+              ...(usesSigning(variant) ? { verificationCaFile: pki!.pki.caFile } : {}),
+            }),
+            stateDir: path.join(tmp.dir, `state-${tag}`),
+            nagios: MODE === 'pipe' ? { mode: 'pipe', commandFile: paths.commandFile, longOutput: 'truncate', objectCache: path.join(paths.dir, 'objects.cache') } : { mode: 'spool', checkResultPath: paths.checkResultPath, objectCache: path.join(paths.dir, 'objects.cache'), resultsPerFile: 1000 },
+            limits: { prefetch: 500 },
+            summaryIntervalSeconds: 3600,
+          },
+          `msg-to-nagios-${tag}.yaml`,
+        );
+        const counter = new LogCounter(paths.logFile);
+        // PROFILE=DIR: write a CPU profile of the bridge process there.
+        const profile = process.env['PROFILE'];
+        // BRIDGE_NODE_ARGS: extra node options for the bridge process (e.g. --max-semi-space-size=32).
+        const nodeArgs = [...(process.env['BRIDGE_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? []), ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])];
+        const bridge = startBridge(config, path.join(tmp.dir, `bridge-${tag}.log`), [], nodeArgs, built);
+        try {
+          await bridge.waitForLog(/consuming/, 60_000);
+          t = Date.now();
+          const nagiosCpu0 = cpuSeconds(nagios.process.pid);
+          const bridgeCpu0 = cpuSeconds(bridge.process.pid);
+          const got = await counter.until(RESULTS, 300_000);
+          const bridgeCpu = cpuSeconds(bridge.process.pid) - bridgeCpu0;
+          const nagiosCpu = cpuSeconds(nagios.process.pid) - nagiosCpu0;
+          const seconds = (Date.now() - t) / 1000;
+          if (got < RESULTS) throw new Error(`Nagios got only ${got} of ${RESULTS} results from the bridge (${variant}):\n${bridge.log().slice(-2000)}`);
+          const run: VariantRun = { variant, rate: RESULTS / seconds, seconds, bridgeUsPerResult: (bridgeCpu / RESULTS) * 1e6, nagiosUsPerResult: (nagiosCpu / RESULTS) * 1e6, stats: '' };
+          await bridge.process.stop();
+          run.stats = /stats .*/.exec(bridge.log().split('\n').filter((l) => l.includes(' stats ')).at(-1) ?? '')?.[0] ?? '';
+          runs.push(run);
+          console.log(`  msg-to-nagios ${variant.padEnd(10)}: ${RESULTS} results into Nagios in ${seconds.toFixed(2)} s = ${Math.round(run.rate)} results/s; CPU per result: bridge ${run.bridgeUsPerResult.toFixed(1)} us, Nagios ${run.nagiosUsPerResult.toFixed(1)} us`);
+          if (run.stats !== '') console.log(`    bridge: ${run.stats}`);
+        } finally {
+          await bridge.process.stop();
+        }
+      } finally {
+        await broker.stop();
+      }
+    }
+
+    // The same commands with cat, straight into the pipe.
+    const later = base + VARIANTS.length * 3600;
     const file = path.join(tmp.dir, 'commands.txt');
     const out = fs.openSync(file, 'w');
     for (let i = 0; i < RESULTS; i++) {
-      const r = record(i, later, 1);
-      const prepared = { ref: { messageKey: 'cat', index: i, total: RESULTS }, kind: 'service' as const, host: r.hostName, service: r.metricName, code: (i + 1) % 4, timestamp: Date.parse(r.timestamp) / 1000, output: `${r.summaryData} | ${r.perfData}\n${r.detailsData}` };
+      const r = record(i, later, VARIANTS.length);
+      const prepared = { ref: { messageKey: 'cat', index: i, total: RESULTS }, kind: 'service' as const, host: r.hostName, service: r.metricName, code: (i + VARIANTS.length) % 4, timestamp: Date.parse(r.timestamp) / 1000, output: `${r.summaryData} | ${r.perfData}\n${r.detailsData}` };
       fs.writeSync(out, commandLine(prepared).line);
     }
     fs.closeSync(out);
     const catCounter = new LogCounter(paths.logFile);
-    t = Date.now();
+    const t = Date.now();
     const nagiosCpu1 = cpuSeconds(nagios.process.pid);
     const cat = spawn('sh', ['-c', `cat "${file}" > "${paths.commandFile}"`], { stdio: 'inherit' });
     const catWritten = new Promise<number>((resolve) => cat.once('exit', () => resolve((Date.now() - t) / 1000)));
@@ -185,9 +293,19 @@ async function main(): Promise<void> {
     const nagiosCpuCatRun = cpuSeconds(nagios.process.pid) - nagiosCpu1;
     console.log(`  cat > command pipe: ${RESULTS} results into Nagios in ${catSeconds.toFixed(2)} s = ${Math.round(catRate)} results/s (cat itself finished writing after ${catWrite.toFixed(2)} s)`);
     console.log(`    CPU per result: Nagios ${((nagiosCpuCatRun / RESULTS) * 1e6).toFixed(1)} us`);
-    console.log(`  ratio msg-to-nagios / cat: ${(bridgeRate / catRate).toFixed(2)} (goal >= 0.8)`);
+    for (const r of runs) console.log(`  ratio msg-to-nagios ${r.variant} / cat: ${(r.rate / catRate).toFixed(2)} (goal >= 0.8)`);
+    const plain = runs.find((r) => r.variant === 'plain');
+    if (plain && runs.length > 1) {
+      console.log('  cost against plain, same run (throughput lost; bridge CPU per result added):');
+      for (const r of runs) {
+        if (r.variant === 'plain') continue;
+        console.log(`    ${r.variant.padEnd(10)}: ${pct((1 - r.rate / plain.rate) * 100)} throughput cost, ${pct((r.bridgeUsPerResult / plain.bridgeUsPerResult - 1) * 100)} bridge CPU/result   ${goalOf(r.variant)}`);
+      }
+    }
+    const load1 = os.loadavg();
+    console.log(`  (load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start, ${load1.map((l) => l.toFixed(1)).join(' ')} at the end, on ${os.cpus().length} cores)`);
   } finally {
-    for (const stop of stops) await stop();
+    for (const stop of stops.reverse()) await stop();
     if (process.env['KEEP'] === undefined) tmp.cleanup();
     else console.log(`  kept ${tmp.dir}`);
   }

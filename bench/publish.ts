@@ -11,9 +11,9 @@
  * sends with receipts are bound by the broker's journal fsync, which is noisy
  * on a shared machine. Client CPU per message is the less noisy figure.
  */
-import { spawn } from 'node:child_process';
 import { createPublisher } from '../clients/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
+import { runStompPy } from './peers/index.js';
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const WINDOW = Number(process.argv[3] ?? 256);
@@ -76,53 +76,11 @@ async function gridmsgRun(port: number, destination: string, count: number): Pro
   return { seconds, peakRssMb: peak / 1024 / 1024, startRssMb: startRss / 1024 / 1024, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-const PYTHON = String.raw`
-import resource, sys, threading, time, stomp
-port, dest, count, window = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-lines = ['timestamp: 2026-01-01T00:00:00Z', 'hostName: ce%d.example.org', 'serviceURI: ce%d.example.org',
-         'metricName: org.sam.CE-JobSubmit', 'metricStatus: OK', 'summaryData: OK - job submitted and finished in 42 s',
-         'detailsData: job id 0123456789abcdef, queue long, exit 0', 'EOT', '']
-template = '\n'.join(lines)
-class Listener(stomp.ConnectionListener):
-    def __init__(self):
-        self.receipts = 0
-        self.slots = threading.Semaphore(window)
-        self.done = threading.Event()
-    def on_receipt(self, frame):
-        self.receipts += 1
-        self.slots.release()
-        if self.receipts == count:
-            self.done.set()
-conn = stomp.Connection12([('127.0.0.1', port)], heartbeats=(0, 0))
-listener = Listener()
-conn.set_listener('', listener)
-conn.connect(wait=True)
-start = time.monotonic()
-cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-for i in range(count):
-    listener.slots.acquire()
-    conn.send(dest, template % (i % 500, i % 500), headers={'persistent': 'true', 'receipt': 'r%d' % i, 'gridmsg-idempotency-key': 'bench-%d' % i})
-listener.done.wait()
-elapsed = time.monotonic() - start
-cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
-conn.disconnect()
-print('%f %f %f' % (elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, cpu))
-`;
+/** The same record as body(i), for stomp.py ({h}: host number). */
+const PY_BODY = body(0).replaceAll('ce0.example.org', 'ce{h}.example.org');
 
-function stompPyRun(port: number, destination: string, count: number): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-c', PYTHON, String(port), destination, String(count), String(WINDOW)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`stomp.py exited ${code}: ${err}`));
-      const [seconds, rss, cpu] = out.trim().split(' ').map(Number);
-      resolve({ seconds: seconds!, peakRssMb: rss!, cpuSeconds: cpu! });
-    });
-  });
+async function stompPyRun(port: number, destination: string, count: number): Promise<RunResult> {
+  return runStompPy({ port, destination, count, window: WINDOW, bodyTemplate: PY_BODY });
 }
 
 const fmt = (n: number): string => n.toFixed(0).padStart(7);

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, isSeq } from 'yaml';
-import { ConfigError } from '../core/errors.js';
-import { fieldLocation, nodeAt, parseYamlSource, type YamlSource } from '../core/yaml-source.js';
+import { ConfigError, type ErrorContext } from '../core/errors.js';
+import { fieldLocation, fieldPathText, nodeAt, parseYamlSource, type YamlSource } from '../core/yaml-source.js';
 import type {
   BrokerEndpoint,
   ClientConfig,
@@ -206,4 +206,21 @@ export function loadClientConfig(file: string): ClientConfig {
     throw new ConfigError(`cannot read client config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
   }
   return parseClientConfig(text, file);
+}
+
+/**
+ * Where a field of a client config file is (file, line, column, path), for
+ * problems found after loading, such as a signing key that cannot be read.
+ * When the file or the field cannot be found, the context names the file
+ * and the path only.
+ */
+export function clientConfigLocation(file: string, fieldPath: Path): ErrorContext {
+  const context: ErrorContext = { file, path: fieldPathText(fieldPath) };
+  try {
+    const src = parseYamlSource(fs.readFileSync(file, 'utf8'), file);
+    const node = nodeAt(src, fieldPath);
+    return isNode(node) && node.range ? fieldLocation(src, fieldPath) : context;
+  } catch {
+    return context;
+  }
 }

@@ -6,7 +6,7 @@ export * from './api.js';
 export type * from './client-config.js';
 export { createPublisher } from './publisher.js';
 export { createConsumer, toReceivedMessage } from './consumer.js';
-export { loadClientConfig, parseClientConfig } from './config-loader.js';
+export { clientConfigLocation, loadClientConfig, parseClientConfig } from './config-loader.js';
 export { parseFailoverUri, type FailoverSpec } from './failover-uri.js';
 export { resolvePassword, resolveCredentials, type ResolvedCredentials } from './credentials.js';
 export {

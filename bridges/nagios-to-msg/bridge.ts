@@ -9,9 +9,9 @@
  * resume from the last durable checkpoint a few seconds later.
  */
 import type http from 'node:http';
-import { describeError, GridmsgError } from '../../core/errors.js';
+import { ConfigError, describeError, GridmsgError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { createPublisher as defaultCreatePublisher, type Publisher, type PublisherOptions } from '../../clients/index.js';
+import { clientConfigLocation, createPublisher as defaultCreatePublisher, type Publisher, type PublisherOptions } from '../../clients/index.js';
 import { encodeRecord, perfDataWellFormed } from '../format/index.js';
 import { createSigner, type Signer } from '../../security/index.js';
 import { Spool, type SpoolBatch } from '../spool/index.js';
@@ -479,8 +479,22 @@ export class Bridge {
   }
 }
 
-/** The signer of a signed-mode site (its client config has `signing`); loads certificate and key once. */
+/**
+ * The signer of a signed-mode site (its client config has `signing`); loads
+ * certificate and key once. A file that cannot be read or used is a
+ * ConfigError at the `signing.certFile`/`signing.keyFile` line of the site
+ * client config, naming the file.
+ */
 function signerFor(config: BridgeConfig): Signer | undefined {
   const signing = config.client.signing;
-  return signing ? createSigner(signing) : undefined;
+  if (!signing) return undefined;
+  try {
+    return createSigner(signing);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const field = err.context.file === signing.keyFile ? 'keyFile' : 'certFile';
+    const file = signing[field];
+    const message = err.message.includes(file) ? err.message : `${err.message} (${file})`;
+    throw new ConfigError(message, { ...clientConfigLocation(config.clientFile, ['signing', field]), cause: err });
+  }
 }

@@ -82,6 +82,8 @@ export interface TlsBrokerOptions {
   extraBrokerXml?: string;
   /** Instance directory (default: a temp directory that stop() removes). */
   dir?: string;
+  /** Broker JVM heap (default 256 MB). */
+  heapMb?: number;
 }
 
 export interface TlsTestBroker {
@@ -176,7 +178,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
   );
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.keyStore), fs.readFileSync(b.paths.keystore), 0o600);
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.trustStore), fs.readFileSync(b.paths.truststore), 0o600);
-  const proc = spawnBroker({ dir, heapMb: 256, systemProperties: brokerTlsSystemProperties(confDir) });
+  const proc = spawnBroker({ dir, heapMb: options.heapMb ?? 256, systemProperties: brokerTlsSystemProperties(confDir) });
   try {
     await waitForBroker(proc, '127.0.0.1', stompSslPort, 90_000);
   } catch (err) {

@@ -8,11 +8,23 @@ import { createConsumer, type Consumer } from '../../clients/index.js';
 import { bodyFormatOf, decodeRecords, recordCountOf, type MetricRecord } from '../../bridges/format/index.js';
 import { LINE_MARKER } from '../../bridges/nagios-to-msg/index.js';
 
+/** Optional sections of a site client config: stomp+ssl with a client certificate, message signing. */
+export interface SiteClientExtras {
+  /** Every broker endpoint is stomp+ssl with these PEM files. */
+  tls?: { caFile: string; certFile?: string; keyFile?: string };
+  /** The `signing` section (signed results). */
+  signing?: { certFile: string; keyFile: string };
+}
+
 /** A site client config pointing at local brokers (one port, or the ports of a pair, active first). */
-export function writeSiteClientConfig(dir: string, stompPort: number | number[], destination: string, site = 'TEST-SITE'): string {
+export function writeSiteClientConfig(dir: string, stompPort: number | number[], destination: string, site = 'TEST-SITE', extras: SiteClientExtras = {}): string {
   const file = path.join(dir, `${site}.client.yaml`);
   const ports = Array.isArray(stompPort) ? stompPort : [stompPort];
-  const brokers = ports.map((p, i) => `  - name: test-broker-${i}\n    host: 127.0.0.1\n    port: ${p}\n`).join('');
+  const tls = extras.tls
+    ? `    tls:\n${Object.entries(extras.tls).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`).join('')}`
+    : '';
+  const signing = extras.signing ? `signing:\n  certFile: ${JSON.stringify(extras.signing.certFile)}\n  keyFile: ${JSON.stringify(extras.signing.keyFile)}\n` : '';
+  const brokers = ports.map((p, i) => `  - name: test-broker-${i}\n    host: 127.0.0.1\n    port: ${p}\n${tls}`).join('');
   fs.writeFileSync(
     file,
     `kind: site
@@ -23,7 +35,7 @@ nagiosHost: nagios.test.example.org
 brokers:
 ${brokers}destination: ${destination}
 credentials: {}
-`,
+${signing}`,
   );
   return file;
 }

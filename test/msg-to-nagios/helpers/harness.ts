@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { createConsumer, createPublisher, type ReceivedMessage } from '../../../clients/index.js';
-import type { ConsumerClientConfig } from '../../../clients/client-config.js';
+import type { BrokerEndpoint, ConsumerClientConfig, TlsSettings } from '../../../clients/client-config.js';
 import { encodeRecords, messageHeaders, type MetricRecord } from '../../../bridges/format/index.js';
 import { startProcess, type ManagedProcess } from '../../../core/process.js';
 import { writeNagiosInstance, type NagiosInstanceSpec, type NagiosPaths } from '../../../bridges/nagios-instance.js';
@@ -24,6 +24,8 @@ export interface ConsumerConfigOptions {
   verificationCaFile?: string;
   errorDestination?: string;
   file?: string;
+  /** stomp+ssl: the broker endpoint gets these PEM files (the consumer's certificate). */
+  tls?: TlsSettings;
 }
 
 export function writeConsumerConfig(dir: string, stompPort: number, sites: Array<{ site: string; hosts?: string[]; signerDn?: string }>, options: ConsumerConfigOptions = {}): string {
@@ -31,7 +33,7 @@ export function writeConsumerConfig(dir: string, stompPort: number, sites: Array
   const cfg: ConsumerClientConfig = {
     kind: 'consumer',
     consumer,
-    brokers: [{ name: 'central-a', host: '127.0.0.1', port: stompPort }],
+    brokers: [{ name: 'central-a', host: '127.0.0.1', port: stompPort, ...(options.tls ? { tls: options.tls } : {}) }],
     queues: sites.map((s) => ({ site: s.site, tenant: 'EGI', role: 'site', destination: queueOf(s.site, consumer), ...(s.hosts ? { hosts: s.hosts } : {}), ...(s.signerDn ? { signerDn: s.signerDn } : {}) })),
     errorDestination: options.errorDestination ?? ERROR_DESTINATION,
     credentials: {},
@@ -80,9 +82,13 @@ export function resultMessage(site: string, records: MetricRecord[], key: string
   };
 }
 
-/** Publishes persistent messages with receipts; resolves when the broker holds them all. */
-export async function publish(stompPort: number, messages: OutMessage[]): Promise<void> {
-  const publisher = createPublisher({ brokers: [{ name: 'test', host: '127.0.0.1', port: stompPort }], receiptWindow: 128 });
+/**
+ * Publishes persistent messages with receipts; resolves when the broker holds
+ * them all. `broker`: a plain local STOMP port, or an endpoint (e.g. stomp+ssl).
+ */
+export async function publish(broker: number | BrokerEndpoint, messages: OutMessage[]): Promise<void> {
+  const endpoint: BrokerEndpoint = typeof broker === 'number' ? { name: 'test', host: '127.0.0.1', port: broker } : broker;
+  const publisher = createPublisher({ brokers: [endpoint], receiptWindow: 128 });
   try {
     const sends: Array<Promise<void>> = [];
     for (const m of messages) {
