@@ -91,10 +91,15 @@ export function renderStatusText(r: StatusReport, nowMs: number = Date.parse(r.a
       const parts: string[] = [];
       if (b.running !== undefined) parts.push(b.running ? 'running' : 'NOT RUNNING');
       if (b.connected !== undefined) parts.push(b.connected ? 'connected to a broker' : 'NOT connected to a broker');
+      if (b.nagiosAccepting !== undefined) parts.push(b.nagiosAccepting ? 'Nagios takes results' : 'NAGIOS DOES NOT TAKE RESULTS');
       if (b.spoolRecords !== undefined) parts.push(`spool ${b.spoolRecords} results`);
+      if (b.spoolFiles !== undefined) parts.push(`spool ${b.spoolFiles} check-result files`);
+      if (b.pendingResults !== undefined && b.pendingResults > 0) parts.push(`${b.pendingResults} results pending`);
       if (b.oldestUnsentSeconds !== undefined && (b.spoolRecords ?? 0) > 0) parts.push(`oldest unsent ${b.oldestUnsentSeconds} s`);
       if (b.lastReceiptAt !== undefined) parts.push(`last receipt ${ago(b.lastReceiptAt, nowMs)}`);
       if (b.receipted !== undefined) parts.push(`${b.receipted} results receipted`);
+      if (b.submitted !== undefined) parts.push(`${b.submitted} results submitted`);
+      if (b.rejected !== undefined && b.rejected > 0) parts.push(`${b.rejected} records refused`);
       lines.push(`${head}: ${parts.join(', ') || 'no numbers'}`);
     }
     for (const n of b.notes) lines.push(`      note: ${n}`);
