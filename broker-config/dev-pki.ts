@@ -2,7 +2,8 @@
  * The development PKI of `gridmsg dev up` (I/O edge): a throw-away CA under
  * STATE/pki and a certificate for every identity of the (localized)
  * registry, with the registry's own DNs: brokers (keystore + truststore for
- * ActiveMQ), sites and consumers (PEM files for the clients). Kept across
+ * ActiveMQ), sites, consumers and the monitoring user (PEM files for the
+ * clients and for check-network/status). Kept across
  * runs like the generated passwords; an identity is issued again when its DN
  * changed in the registry or its certificate is about to expire.
  * NOT FOR PRODUCTION (docs/security.md).
@@ -12,10 +13,10 @@ import { readCertificateFields, pemCertificates } from '../security/certificate.
 import { dnEquals, parseDn } from '../security/dn.js';
 import { caPaths, identityPaths, type IdentityKind } from '../security/pki-layout.js';
 import { initCa, issueIdentity } from '../security/pki.js';
-import { localPkiDir, type Registry } from '../topology/index.js';
+import { LOCAL_MONITOR_IDENTITY, localPkiDir, type Registry } from '../topology/index.js';
 
 export interface DevIdentity {
-  kind: Extract<IdentityKind, 'broker' | 'site' | 'consumer'>;
+  kind: Extract<IdentityKind, 'broker' | 'site' | 'consumer' | 'monitor'>;
   name: string;
   dn: string;
   /** Extra subjectAltNames (a broker's real host name). */
@@ -34,6 +35,8 @@ export function devIdentities(registry: Registry, original: Registry = registry)
   }
   for (const s of registry.sites) if (s.certificateDn !== undefined) out.push({ kind: 'site', name: s.name, dn: s.certificateDn, san: [] });
   for (const c of registry.consumers) if (c.certificateDn !== undefined) out.push({ kind: 'consumer', name: c.name, dn: c.certificateDn, san: [] });
+  // The monitoring certificate (gridmsg check-network and status over stomp+ssl).
+  if (registry.monitoring?.certificateDn !== undefined) out.push({ kind: 'monitor', name: LOCAL_MONITOR_IDENTITY, dn: registry.monitoring.certificateDn, san: [] });
   return out;
 }
 

@@ -46,6 +46,16 @@ export interface BridgeRow {
   lastReceiptAt?: number | null;
   oldestUnsentSeconds?: number;
   receipted?: number;
+  /** Central bridge: check-result files waiting in check_result_path (its spool depth). */
+  spoolFiles?: number;
+  /** Central bridge: results queued for Nagios, not yet written. */
+  pendingResults?: number;
+  /** Central bridge: does Nagios take results? */
+  nagiosAccepting?: boolean;
+  /** Central bridge: results that went to Nagios' writer. */
+  submitted?: number;
+  /** Central bridge: records refused to the error destination. */
+  rejected?: number;
   notes: string[];
 }
 
@@ -65,6 +75,12 @@ export function bridgeFromArg(arg: string): BridgeSource {
   return { name: named ? arg.slice(0, eq) : parsed.host, kind: 'unknown', metricsUrl: parsed.toString(), notes: [] };
 }
 
+/** `http://host:port/metrics` of a configured endpoint; 0.0.0.0 is asked on loopback. */
+function endpointUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}/metrics`;
+}
+
 /** A bridge configuration file (either bridge): where its metrics or state live. Errors name file, line and field. */
 export function bridgeFromConfig(file: string): BridgeSource {
   let data: unknown;
@@ -76,24 +92,44 @@ export function bridgeFromConfig(file: string): BridgeSource {
   const keys = data !== null && typeof data === 'object' ? Object.keys(data as object) : [];
   if (keys.includes('consumer') || keys.includes('stateDir')) {
     const cfg = loadCentralBridgeConfig(file);
-    return {
-      name: cfg.consumer.consumer,
-      kind: 'msg-to-nagios',
-      stateDir: cfg.stateDir,
-      notes: ['msg-to-nagios serves no metrics endpoint (yet): spool depth and last receipt are not available; its "stats" log line every reporting interval has the counts'],
-    };
+    const central: BridgeSource = { name: cfg.consumer.consumer, kind: 'msg-to-nagios', stateDir: cfg.stateDir, notes: [] };
+    // Port 0 (a free port picked at start) cannot be found from the file: fall back to the state-directory lock.
+    if (cfg.metrics && cfg.metrics.port !== 0) central.metricsUrl = endpointUrl(cfg.metrics.host, cfg.metrics.port);
+    else central.notes.push('no metrics endpoint configured (metrics.port): spool depth and last receipt are not available; its "stats" log line every reporting interval has the counts');
+    return central;
   }
   const cfg = loadSiteBridgeConfig(file);
   const src: BridgeSource = { name: cfg.client.site, kind: 'nagios-to-msg', statusFile: cfg.statusFile, notes: [] };
-  if (cfg.metrics) {
-    const host = cfg.metrics.host === '0.0.0.0' ? '127.0.0.1' : cfg.metrics.host.includes(':') ? `[${cfg.metrics.host}]` : cfg.metrics.host;
-    src.metricsUrl = `http://${host}:${cfg.metrics.port}/metrics`;
-  } else src.notes.push('no metrics endpoint configured (metrics.port): numbers come from its status file');
+  if (cfg.metrics) src.metricsUrl = endpointUrl(cfg.metrics.host, cfg.metrics.port);
+  else src.notes.push('no metrics endpoint configured (metrics.port): numbers come from its status file');
   return src;
 }
 
-/** Interprets a bridge's samples (pure). Metric names of the site bridge, or any name with the same suffix. */
+/** The central bridge's samples (gridmsg_central_*, bridges/msg-to-nagios/metrics.ts). Pure. */
+function centralRow(src: BridgeSource, samples: Sample[]): BridgeRow {
+  const get = (name: string): number | undefined => metric(samples, `gridmsg_central_${name}`);
+  const row: BridgeRow = { name: src.name, kind: 'msg-to-nagios', from: src.metricsUrl ?? '', reachable: true, running: true, notes: [...src.notes] };
+  const last = get('last_receipt_timestamp_seconds');
+  const connected = get('connected');
+  const accepting = get('nagios_accepting');
+  const spool = get('spool_files');
+  const pending = get('pending_results');
+  const submitted = get('results_submitted_total');
+  const rejected = get('records_rejected_total');
+  if (last !== undefined) row.lastReceiptAt = last > 0 ? last : null;
+  if (connected !== undefined) row.connected = connected > 0;
+  if (accepting !== undefined) row.nagiosAccepting = accepting > 0;
+  if (spool !== undefined) row.spoolFiles = spool;
+  else row.notes.push('no check-result spool (pipe mode without checkResultPath)');
+  if (pending !== undefined) row.pendingResults = pending;
+  if (submitted !== undefined) row.submitted = submitted;
+  row.rejected = rejected ?? 0;
+  return row;
+}
+
+/** Interprets a bridge's samples (pure). The central bridge's metrics, else those of the site bridge or any name with the same suffix. */
 export function rowFromSamples(src: BridgeSource, samples: Sample[]): BridgeRow {
+  if (src.kind === 'msg-to-nagios' || samples.some((s) => s.name.startsWith('gridmsg_central_'))) return centralRow(src, samples);
   const last = metric(samples, 'gridmsg_bridge_last_receipt_timestamp_seconds', '_last_receipt_timestamp_seconds');
   const spool = metric(samples, 'gridmsg_bridge_spool_records', '_spool_records');
   const connected = metric(samples, 'gridmsg_bridge_connected', '_connected');

@@ -54,7 +54,7 @@ export function brokerRole(o: BrokerObservation, partner: BrokerObservation | un
     return { role: 'active', evidence: o.answer === 'accepts' ? `accepts STOMP (${o.answerDetail})` : `answers STOMP but refused the login: ${o.answerDetail}` };
   }
   const partnerActive = partner !== undefined && answers(partner);
-  const closed = o.answer === 'no-stomp-port' ? 'no plain STOMP port to ask' : `no STOMP answer (${o.answerDetail})`;
+  const closed = o.answer === 'no-stomp-port' ? `not asked: ${o.answerDetail}` : `no STOMP answer (${o.answerDetail})`;
   if (o.process === 'dead') return { role: 'down', evidence: `process ${o.pid ?? ''} is gone; ${closed}`.replace('process  is', 'process is') };
   if (o.process === 'alive') {
     if (partnerActive) return { role: 'standby', evidence: `process ${o.pid} alive, ${closed}, partner ${partner.name} active${o.logSaysStandby ? '; its log says it waits for the store lock' : ''}` };

@@ -4,7 +4,7 @@
  */
 export { planProbes, pathId, linkName, type ProbePath, type ProbePlan } from './probe-plan.js';
 export { StompSession, SessionError, type SessionEndpoint, type SessionLogin, type ProbeMessage } from './stomp-session.js';
-export { registryTargets, overlayDev, resolveTargets, monitoringLogin, type BrokerTarget, type Targets } from './targets.js';
+export { registryTargets, overlayDev, resolveTargets, monitoringLogin, monitoringTlsFiles, monitoringAccess, sessionEndpoint, endpointText, type BrokerTarget, type Targets, type MonitoringAccess, type TlsFileOverrides } from './targets.js';
 export { runProbes, RUN_HEADER, PATH_HEADER, SEQ_HEADER, PROBE_EXPIRY_MS, type ProbeObservations, type PairObservation, type PathObservation, type ProbeRunOptions } from './probe-run.js';
 export { evaluateNetwork, NAGIOS_WORDS, type NetworkVerdict, type LinkVerdict, type PathVerdict, type PairVerdict, type LinkState, type PathState, type RttThresholds, type NagiosCode } from './network-verdict.js';
 export { renderNetwork, renderNagios, renderText, renderJson, perfdata, NETWORK_FORMATS, type NetworkFormat } from './network-report.js';

@@ -13,8 +13,8 @@
 import crypto from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import type { ProbePlan } from './probe-plan.js';
-import { SessionError, StompSession, type ProbeMessage, type SessionLogin } from './stomp-session.js';
-import type { BrokerTarget } from './targets.js';
+import { SessionError, StompSession, type ProbeMessage } from './stomp-session.js';
+import { sessionEndpoint, type BrokerTarget, type MonitoringAccess } from './targets.js';
 
 export const RUN_HEADER = 'gridmsg_probe_run';
 export const PATH_HEADER = 'gridmsg_probe_path';
@@ -63,7 +63,8 @@ export interface ProbeObservations {
 
 export interface ProbeRunOptions {
   brokers: BrokerTarget[];
-  login: SessionLogin;
+  /** The monitoring password (plain STOMP) and/or certificate (stomp+ssl). */
+  access: MonitoringAccess;
   /** Whole run, ms. */
   timeoutMs: number;
   /** Probes per path. */
@@ -74,12 +75,13 @@ export interface ProbeRunOptions {
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-async function openPair(pair: string, brokers: BrokerTarget[], login: SessionLogin, deadline: number, now: () => number): Promise<{ obs: PairObservation; session?: StompSession }> {
+async function openPair(pair: string, brokers: BrokerTarget[], access: MonitoringAccess, deadline: number, now: () => number): Promise<{ obs: PairObservation; session?: StompSession }> {
   const obs: PairObservation = { pair, attempts: [] };
   const members = brokers.filter((b) => b.pair === pair).sort((a, b) => a.pairIndex - b.pairIndex);
   for (const b of members) {
-    if (b.stompPort === undefined) {
-      obs.attempts.push({ broker: b.name, error: 'no plain STOMP port in the registry (probing over stomp+ssl is not supported yet)', kind: 'other' });
+    const how = sessionEndpoint(b, access);
+    if ('why' in how) {
+      obs.attempts.push({ broker: b.name, error: how.why, kind: 'other' });
       continue;
     }
     const left = deadline - now();
@@ -89,13 +91,13 @@ async function openPair(pair: string, brokers: BrokerTarget[], login: SessionLog
     }
     const started = now();
     try {
-      const session = await StompSession.open({ host: b.host, port: b.stompPort }, login, Math.min(5000, Math.max(250, Math.floor(left / 2))), now);
+      const session = await StompSession.open(how.endpoint, how.login, Math.min(5000, Math.max(250, Math.floor(left / 2))), now);
       obs.active = b.name;
       obs.connectMs = now() - started;
       obs.attempts.push({ broker: b.name });
       return { obs, session };
     } catch (err) {
-      obs.attempts.push({ broker: b.name, error: `${b.host}:${b.stompPort}: ${describe(err)}`, kind: err instanceof SessionError ? err.kind : 'other' });
+      obs.attempts.push({ broker: b.name, error: `${how.endpoint.host}:${how.endpoint.port}${how.endpoint.tls ? ' (ssl)' : ''}: ${describe(err)}`, kind: err instanceof SessionError ? err.kind : 'other' });
     }
   }
   return { obs };
@@ -108,7 +110,7 @@ export async function runProbes(plan: ProbePlan, options: ProbeRunOptions): Prom
   const run = crypto.randomBytes(8).toString('hex');
   const log = options.logger;
 
-  const opened = await Promise.all(plan.pairs.map((p) => openPair(p, options.brokers, options.login, deadline, now)));
+  const opened = await Promise.all(plan.pairs.map((p) => openPair(p, options.brokers, options.access, deadline, now)));
   const sessions = new Map<string, StompSession>();
   for (const o of opened) {
     if (o.session) sessions.set(o.obs.pair, o.session);

@@ -8,8 +8,8 @@ import { logSaysStandby } from '../broker-config/index.js';
 import { pidAlive } from '../core/process.js';
 import { pairRows, type BrokerObservation, type PairRow } from './broker-roles.js';
 import { readBridge, type BridgeRow, type BridgeSource } from './bridge-status.js';
-import { SessionError, StompSession, type SessionLogin } from './stomp-session.js';
-import type { BrokerTarget } from './targets.js';
+import { SessionError, StompSession } from './stomp-session.js';
+import { endpointText, sessionEndpoint, type BrokerTarget, type MonitoringAccess } from './targets.js';
 
 export interface StatusReport {
   at: string;
@@ -30,25 +30,27 @@ function ownsPid(b: BrokerTarget): boolean {
   }
 }
 
-export async function observeBroker(b: BrokerTarget, login: SessionLogin | undefined, timeoutMs: number): Promise<BrokerObservation> {
+export async function observeBroker(b: BrokerTarget, access: MonitoringAccess, timeoutMs: number): Promise<BrokerObservation> {
   const base = {
     name: b.name,
     pair: b.pair,
     pairIndex: b.pairIndex,
     ...(b.partner === undefined ? {} : { partner: b.partner }),
-    endpoint: b.stompPort === undefined ? `${b.host} (no plain STOMP port)` : `${b.host}:${b.stompPort}`,
+    endpoint: endpointText(b, access),
     ...(b.pid === undefined ? {} : { pid: b.pid, process: ownsPid(b) ? ('alive' as const) : ('dead' as const) }),
     ...(b.log === undefined ? {} : { logSaysStandby: logSaysStandby(b.log) }),
   };
-  if (b.stompPort === undefined) return { ...base, answer: 'no-stomp-port', answerDetail: 'stomp+ssl only' };
+  const how = sessionEndpoint(b, access);
+  if ('why' in how) return { ...base, answer: 'no-stomp-port', answerDetail: how.why };
   try {
-    const s = await StompSession.open({ host: b.host, port: b.stompPort }, login, timeoutMs);
+    const s = await StompSession.open(how.endpoint, how.login, timeoutMs);
     const server = s.server;
     await s.close(500);
     return { ...base, answer: 'accepts', answerDetail: server };
   } catch (err) {
     const e = err instanceof SessionError ? err : new SessionError(String(err), 'other');
-    const answer = e.kind === 'login' ? 'refuses-login' : e.kind === 'refused' ? 'closed' : 'no-answer';
+    // A refused TLS handshake is an answer too: something listens on the broker's ssl port and speaks TLS.
+    const answer = e.kind === 'login' || e.kind === 'tls' ? 'refuses-login' : e.kind === 'refused' ? 'closed' : 'no-answer';
     return { ...base, answer, answerDetail: e.message };
   }
 }
@@ -56,11 +58,11 @@ export async function observeBroker(b: BrokerTarget, login: SessionLogin | undef
 export async function gatherStatus(
   brokers: BrokerTarget[],
   bridges: BridgeSource[],
-  options: { login?: SessionLogin; timeoutMs: number; source: 'registry' | 'dev'; now?: () => number },
+  options: { access: MonitoringAccess; timeoutMs: number; source: 'registry' | 'dev'; now?: () => number },
 ): Promise<StatusReport> {
   const now = options.now ?? Date.now;
   const [observations, bridgeRows] = await Promise.all([
-    Promise.all(brokers.map((b) => observeBroker(b, options.login, options.timeoutMs))),
+    Promise.all(brokers.map((b) => observeBroker(b, options.access, options.timeoutMs))),
     Promise.all(bridges.map((b) => readBridge(b, options.timeoutMs, now()))),
   ]);
   const pairs = pairRows(observations);
@@ -89,10 +91,15 @@ export function renderStatusText(r: StatusReport, nowMs: number = Date.parse(r.a
       const parts: string[] = [];
       if (b.running !== undefined) parts.push(b.running ? 'running' : 'NOT RUNNING');
       if (b.connected !== undefined) parts.push(b.connected ? 'connected to a broker' : 'NOT connected to a broker');
+      if (b.nagiosAccepting !== undefined) parts.push(b.nagiosAccepting ? 'Nagios takes results' : 'NAGIOS DOES NOT TAKE RESULTS');
       if (b.spoolRecords !== undefined) parts.push(`spool ${b.spoolRecords} results`);
+      if (b.spoolFiles !== undefined) parts.push(`spool ${b.spoolFiles} check-result files`);
+      if (b.pendingResults !== undefined && b.pendingResults > 0) parts.push(`${b.pendingResults} results pending`);
       if (b.oldestUnsentSeconds !== undefined && (b.spoolRecords ?? 0) > 0) parts.push(`oldest unsent ${b.oldestUnsentSeconds} s`);
       if (b.lastReceiptAt !== undefined) parts.push(`last receipt ${ago(b.lastReceiptAt, nowMs)}`);
       if (b.receipted !== undefined) parts.push(`${b.receipted} results receipted`);
+      if (b.submitted !== undefined) parts.push(`${b.submitted} results submitted`);
+      if (b.rejected !== undefined && b.rejected > 0) parts.push(`${b.rejected} records refused`);
       lines.push(`${head}: ${parts.join(', ') || 'no numbers'}`);
     }
     for (const n of b.notes) lines.push(`      note: ${n}`);

@@ -1,6 +1,9 @@
 /**
  * One STOMP 1.2 session with one broker, for monitoring (I/O edge): no
  * reconnection, no failover, no heart-beats, every step bounded in time.
+ * Plain STOMP with the monitoring password, or stomp+ssl with the monitoring
+ * certificate (PEM files loaded and checked by security/client-tls, the same
+ * loader the client layer uses).
  * A check must know which broker answered and fail fast, which the client
  * layer's failover publisher and consumer deliberately hide. Frames are
  * parsed and written with the client layer's pure codec.
@@ -9,11 +12,19 @@
  * closes the session and fails everything pending with the reason.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { FrameParser, frame, header, headerRecord, serializeFrame, type StompFrame } from '../clients/index.js';
+import { describeTlsError, type LoadedClientTls } from '../security/index.js';
 
 export interface SessionEndpoint {
   host: string;
   port: number;
+  /**
+   * stomp+ssl: the PEM files loaded by security/client-tls (loadClientTls);
+   * with a client certificate the broker logs the session in by its subject
+   * DN (no login header is sent). Absent: plain STOMP.
+   */
+  tls?: LoadedClientTls;
 }
 
 export interface SessionLogin {
@@ -35,8 +46,12 @@ export class SessionError extends Error {
   override readonly name = 'SessionError';
   constructor(
     message: string,
-    /** `refused`: nothing listens (a standby or a stopped broker); `login`: the broker answered with ERROR; `timeout`; `other`. */
-    readonly kind: 'refused' | 'login' | 'timeout' | 'other',
+    /**
+     * `refused`: nothing listens (a standby or a stopped broker); `login`: the
+     * broker answered with ERROR; `tls`: the TLS handshake failed (something
+     * listens and speaks TLS, but refused us or we it); `timeout`; `other`.
+     */
+    readonly kind: 'refused' | 'login' | 'tls' | 'timeout' | 'other',
   ) {
     super(message);
   }
@@ -66,8 +81,13 @@ export class StompSession {
   /** Connects and logs in; rejects with a SessionError within `timeoutMs`. */
   static open(endpoint: SessionEndpoint, login: SessionLogin | undefined, timeoutMs: number, now: () => number = Date.now): Promise<StompSession> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: endpoint.host, port: endpoint.port });
+      const secure = endpoint.tls;
+      const servername = secure?.options.servername ?? (net.isIP(endpoint.host) ? undefined : endpoint.host);
+      const socket: net.Socket = secure
+        ? tls.connect({ host: endpoint.host, port: endpoint.port, ...secure.options, ...(servername === undefined ? {} : { servername }), rejectUnauthorized: true })
+        : net.connect({ host: endpoint.host, port: endpoint.port });
       const session = new StompSession(socket, now);
+      let handshaken = secure === undefined;
       let settled = false;
       const settle = (err: Error | undefined): void => {
         if (settled) return;
@@ -79,9 +99,11 @@ export class StompSession {
         } else resolve(session);
       };
       const timer = setTimeout(() => settle(new SessionError(`no STOMP answer within ${timeoutMs} ms`, 'timeout')), timeoutMs);
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
+        handshaken = true;
         const headers: Record<string, string> = { 'accept-version': '1.2', host: endpoint.host, 'heart-beat': '0,0' };
-        if (login) {
+        // Over TLS with a client certificate the broker logs in the certificate's DN.
+        if (login && !(secure && secure.options.cert !== undefined)) {
           headers['login'] = login.login;
           headers['passcode'] = login.passcode;
         }
@@ -110,15 +132,22 @@ export class StompSession {
         }
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
+        const tlsFailure = secure && err.code !== 'ECONNREFUSED' ? describeTlsError(err, secure.context) : undefined;
         const e =
           err.code === 'ECONNREFUSED'
             ? new SessionError('connection refused (nothing listens: stopped, or a standby)', 'refused')
-            : new SessionError(`${err.code ?? 'socket error'}: ${err.message}`, 'other');
+            : tlsFailure
+              ? new SessionError(`TLS: ${tlsFailure.message} [${tlsFailure.code}]`, 'tls')
+              : new SessionError(`${err.code ?? 'socket error'}: ${err.message}`, 'other');
         session.fail(e);
         settle(e);
       });
       socket.once('close', () => {
-        session.fail(new SessionError('connection closed by the broker', 'other'));
+        // Java closes a refused TLS handshake without an error event on some paths.
+        const e = handshaken
+          ? new SessionError('connection closed by the broker', 'other')
+          : new SessionError('TLS: the broker closed the connection during the TLS handshake (client certificate refused?)', 'tls');
+        session.fail(e);
         settle(session.failure);
       });
     });

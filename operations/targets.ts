@@ -1,15 +1,18 @@
 /**
- * Where the brokers of a registry are and how the monitoring user logs in:
- * from the registry itself (production), or from a `gridmsg dev up` state
- * directory (every broker on loopback with its own ports and pid, passwords
- * under DIR/secrets). The overlay is pure; reading files is at the edges.
+ * Where the brokers of a registry are and how the monitoring user logs in
+ * (a password over plain STOMP, a certificate over stomp+ssl): from the
+ * registry itself (production), or from a `gridmsg dev up` state directory
+ * (every broker on loopback with its own ports and pid, passwords under
+ * DIR/secrets, the monitoring certificate in DIR/pki). The overlay is pure; reading files is at the edges.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, describeError } from '../core/errors.js';
 import { readDescriptor, readDevState, type BrokerDescriptor, type DevState } from '../broker-config/index.js';
-import { formatPath, localSecretFile, type Registry } from '../topology/index.js';
-import type { SessionLogin } from './stomp-session.js';
+import type { TlsSettings } from '../clients/client-config.js';
+import { loadClientTls, type LoadedClientTls } from '../security/index.js';
+import { formatPath, hasPassword, localClientTls, localSecretFile, LOCAL_MONITOR_IDENTITY, type Registry } from '../topology/index.js';
+import type { SessionEndpoint, SessionLogin } from './stomp-session.js';
 
 export interface BrokerTarget {
   name: string;
@@ -20,6 +23,8 @@ export interface BrokerTarget {
   host: string;
   /** Plain STOMP port; undefined for a broker that only opens stomp+ssl. */
   stompPort?: number;
+  /** stomp+ssl port of a broker with a TLS identity. */
+  stompSslPort?: number;
   /** Known only for a dev network (dev.json). */
   pid?: number;
   /** Broker log file (dev network). */
@@ -47,6 +52,7 @@ export function registryTargets(registry: Registry): BrokerTarget[] {
         ...(partner === undefined ? {} : { partner }),
         host: b.host,
         ...(b.ports.stomp === undefined ? {} : { stompPort: b.ports.stomp }),
+        ...(b.tls === undefined || b.ports.stompSsl === undefined ? {} : { stompSslPort: b.ports.stompSsl }),
       });
     });
   }
@@ -63,6 +69,8 @@ export function overlayDev(brokers: BrokerTarget[], descriptors: ReadonlyMap<str
       out.host = d.host;
       if (d.ports.stomp === undefined) delete out.stompPort;
       else out.stompPort = d.ports.stomp;
+      if (d.tls !== true || d.ports.stompSsl === undefined) delete out.stompSslPort;
+      else out.stompSslPort = d.ports.stompSsl;
     }
     if (dev) out.pid = dev.pid;
     return out;
@@ -115,4 +123,89 @@ export function monitoringLogin(registry: Registry, stateDir?: string, env: Node
     return { login: c.username, passcode: v };
   }
   throw new ConfigError('monitoring.credentials needs passwordFile or passwordEnv', where);
+}
+
+/** Command-line overrides of the monitoring certificate's PEM files (`--tls-cert`, `--tls-key`, `--tls-ca`). */
+export interface TlsFileOverrides {
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+}
+
+/**
+ * The monitoring certificate's PEM files: `--tls-*` options first, then the
+ * dev network's PKI (`--state`: STATE/pki/monitors/monitoring/), then the
+ * registry (`monitoring.tls`, else the top-level `tls` files; relative to the
+ * registry). Undefined when the registry gives monitoring no certificateDn
+ * and no option names a certificate. Pure.
+ */
+export function monitoringTlsFiles(registry: Registry, stateDir?: string, overrides: TlsFileOverrides = {}): TlsSettings | undefined {
+  const m = registry.monitoring;
+  const given = overrides.certFile !== undefined || overrides.keyFile !== undefined;
+  if (m?.certificateDn === undefined && !given) return undefined;
+  const base =
+    stateDir !== undefined
+      ? localClientTls(path.resolve(stateDir), 'monitor', LOCAL_MONITOR_IDENTITY)
+      : (() => {
+          const f = { ...registry.security.clientTls, ...m?.tls };
+          return { caFile: path.resolve(registry.baseDir, f.caFile), certFile: path.resolve(registry.baseDir, f.certFile), keyFile: path.resolve(registry.baseDir, f.keyFile) };
+        })();
+  return {
+    caFile: overrides.caFile ?? base.caFile,
+    certFile: overrides.certFile ?? base.certFile,
+    keyFile: overrides.keyFile ?? base.keyFile,
+  };
+}
+
+/** How the monitoring user reaches the brokers: its password (plain STOMP) and/or its certificate (stomp+ssl). */
+export interface MonitoringAccess {
+  login?: SessionLogin;
+  tls?: LoadedClientTls;
+}
+
+/**
+ * Loads what the monitoring user logs in with (I/O: password file, PEM
+ * files). Never throws: what cannot be loaded is returned as `problems`
+ * (naming the registry field or file); check-network makes them UNKNOWN
+ * where they matter, status asks without them.
+ */
+export function monitoringAccess(
+  registry: Registry,
+  options: { stateDir?: string; tls?: TlsFileOverrides; env?: NodeJS.ProcessEnv } = {},
+): { access: MonitoringAccess; problems: string[] } {
+  const access: MonitoringAccess = {};
+  const problems: string[] = [];
+  const m = registry.monitoring;
+  if (m && hasPassword(m.credentials)) {
+    try {
+      access.login = monitoringLogin(registry, options.stateDir, options.env);
+    } catch (err) {
+      problems.push(describeError(err));
+    }
+  }
+  const files = monitoringTlsFiles(registry, options.stateDir, options.tls);
+  if (files) {
+    try {
+      access.tls = loadClientTls(files);
+    } catch (err) {
+      problems.push(`monitoring certificate: ${describeError(err)}`);
+    }
+  }
+  if (!m && files === undefined) problems.push('the registry defines no monitoring user: add monitoring with a certificateDn (TLS brokers) or credentials (plain ports), see docs/registry.md; generate the brokers again and restart them');
+  return { access, problems };
+}
+
+/** How one broker is asked: stomp+ssl with the certificate (preferred), else plain STOMP with the password; why not, when neither. Pure. */
+export function sessionEndpoint(b: BrokerTarget, access: MonitoringAccess): { endpoint: SessionEndpoint; login?: SessionLogin } | { why: string } {
+  if (b.stompSslPort !== undefined && access.tls) return { endpoint: { host: b.host, port: b.stompSslPort, tls: access.tls } };
+  if (b.stompPort !== undefined) return { endpoint: { host: b.host, port: b.stompPort }, ...(access.login ? { login: access.login } : {}) };
+  if (b.stompSslPort !== undefined) return { why: 'stomp+ssl only, and no monitoring certificate (monitoring.certificateDn in the registry, or --tls-cert/--tls-key)' };
+  return { why: 'no STOMP port in the registry' };
+}
+
+/** `host:port (scheme)` of the port a broker is asked on, for reports. */
+export function endpointText(b: BrokerTarget, access: MonitoringAccess): string {
+  const e = sessionEndpoint(b, access);
+  if ('endpoint' in e) return `${e.endpoint.host}:${e.endpoint.port}${e.endpoint.tls ? ' (ssl)' : ''}`;
+  return b.stompSslPort !== undefined ? `${b.host}:${b.stompSslPort} (ssl)` : `${b.host} (no STOMP port)`;
 }

@@ -19,7 +19,7 @@
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
-export const IDENTITY_KINDS = ['broker', 'site', 'consumer', 'bridge'] as const;
+export const IDENTITY_KINDS = ['broker', 'site', 'consumer', 'bridge', 'monitor'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface CaPaths {

@@ -32,7 +32,7 @@ export {
 } from './naming.js';
 export { parseSize, formatSize } from './sizes.js';
 export { DEFAULT_LIMITS, DEFAULT_LOCK, DEFAULT_PATTERN, DEFAULT_PREFIX } from './normalize.js';
-export { localize, localPortCount, localSecretFile, localPkiDir, localClientTls, LOOPBACK, type LocalizeOptions } from './localize.js';
+export { localize, localPortCount, localSecretFile, localPkiDir, localClientTls, LOCAL_MONITOR_IDENTITY, LOOPBACK, type LocalizeOptions } from './localize.js';
 export {
   brokerAuthMode,
   brokerUser,

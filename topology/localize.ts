@@ -7,7 +7,7 @@
  * registry, issued by `gridmsg dev up`). Pure.
  */
 import { caPaths, identityPaths, type IdentityKind } from '../security/pki-layout.js';
-import type { Broker, BrokerLimits, ClientTlsFiles, Credentials, Registry } from './types.js';
+import type { Broker, BrokerLimits, ClientTlsFiles, Credentials, MonitoringSettings, Registry } from './types.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -32,8 +32,11 @@ export function localPkiDir(stateDir: string): string {
   return `${stateDir.replace(/\/+$/, '')}/pki`;
 }
 
-/** PEM files of a localized site or consumer, in the development PKI. */
-export function localClientTls(stateDir: string, kind: Extract<IdentityKind, 'site' | 'consumer'>, name: string): ClientTlsFiles {
+/** Name of the monitoring user's identity in a development PKI (`DIR/monitors/monitoring/`). */
+export const LOCAL_MONITOR_IDENTITY = 'monitoring';
+
+/** PEM files of a localized site, consumer or monitoring user, in the development PKI. */
+export function localClientTls(stateDir: string, kind: Extract<IdentityKind, 'site' | 'consumer' | 'monitor'>, name: string): ClientTlsFiles {
   const p = identityPaths(localPkiDir(stateDir), kind, name);
   return { caFile: caPaths(localPkiDir(stateDir)).cert, certFile: p.cert, keyFile: p.key };
 }
@@ -49,6 +52,14 @@ function capLimits(l: BrokerLimits, maxHeapMb: number | undefined): BrokerLimits
   const memory = Math.min(l.memoryBytes, Math.floor((heap * 0.5) / 1024 ** 2) * 1024 ** 2);
   const destinationMemory = Math.min(l.destinationMemoryBytes, memory);
   return { ...l, heapBytes: heap, memoryBytes: memory, destinationMemoryBytes: destinationMemory, maxFrameSizeBytes: Math.min(l.maxFrameSizeBytes, destinationMemory) };
+}
+
+/** The monitoring user of a localized registry: its password under the state dir, its certificate in the development PKI. */
+function localMonitoring(m: MonitoringSettings, state: string, creds: (c: Credentials) => Credentials): MonitoringSettings {
+  const { tls: _own, ...rest } = m;
+  const out: MonitoringSettings = { ...rest, credentials: creds(m.credentials) };
+  if (m.certificateDn !== undefined) out.tls = localClientTls(state, 'monitor', LOCAL_MONITOR_IDENTITY);
+  return out;
 }
 
 export function localize(registry: Registry, options: LocalizeOptions): Registry {
@@ -102,7 +113,7 @@ export function localize(registry: Registry, options: LocalizeOptions): Registry
     ...registry,
     brokers,
     network: { ...registry.network, credentials: creds(registry.network.credentials) },
-    ...(registry.monitoring ? { monitoring: { ...registry.monitoring, credentials: creds(registry.monitoring.credentials) } } : {}),
+    ...(registry.monitoring ? { monitoring: localMonitoring(registry.monitoring, state, creds) } : {}),
     sites: registry.sites.map((s) => ({ ...clientTls(s, 'site'), credentials: creds(s.credentials) })),
     consumers: registry.consumers.map((c) => ({ ...clientTls(c, 'consumer'), credentials: creds(c.credentials) })),
     security: {

@@ -272,10 +272,15 @@ export function normalizeRegistry(
 
   const registry: Registry = { file, baseDir, locate, naming, network, brokers, pairs, sites, consumers, security: securityOf(root) };
   if (isObj(root['monitoring'])) {
+    const m = root['monitoring'];
     registry.monitoring = {
-      credentials: credentialsOf(root['monitoring']['credentials'], DEFAULT_MONITORING_USER, ['monitoring', 'credentials']),
+      credentials: credentialsOf(m['credentials'], DEFAULT_MONITORING_USER, ['monitoring', 'credentials']),
       srcPath: ['monitoring'],
     };
+    const dn = str(m['certificateDn']);
+    if (dn !== undefined) registry.monitoring.certificateDn = dn;
+    const files = clientFilesOf(m['tls']);
+    if (files) registry.monitoring.tls = files;
   }
   return registry;
 }

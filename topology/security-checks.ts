@@ -136,9 +136,30 @@ export function securityProblems(registry: Registry, source: SourceDoc, prior: r
   for (const s of registry.sites) party(s, 'site');
   for (const c of registry.consumers) party(c, 'consumer');
 
+  // --- the monitoring user: a login on every pair, or check-network cannot probe it ---
+  const mon = registry.monitoring;
+  if (mon && !tainted(mon.srcPath)) {
+    const dnOk = checkDn(mon.certificateDn, [...mon.srcPath, 'certificateDn'], 'the monitoring user');
+    if (mon.certificateDn === undefined && !hasPassword(mon.credentials)) {
+      at(mon.srcPath, 'the monitoring user has neither a certificateDn (TLS login) nor a password (credentials.passwordFile or passwordEnv): gridmsg check-network and status could not log in');
+    } else if (mon.certificateDn === undefined || dnOk) {
+      for (const pair of registry.pairs) {
+        const brokers = pairBrokers(registry, pair);
+        if (brokers.length === 0 || brokers.every((b) => clientScheme(b, mon) !== undefined)) continue;
+        const access = pairAccess(registry, pair);
+        const need = access.stompSsl && !access.stompPlain
+          ? 'accept only TLS clients: give monitoring a certificateDn'
+          : access.stompPlain && !access.stompSsl
+            ? 'accept only password logins over plain STOMP: give monitoring.credentials a passwordFile or passwordEnv'
+            : 'cannot be reached with its identity';
+        at(mon.srcPath, `the monitoring user cannot log in at pair "${pair.name}", whose brokers ${need} (gridmsg check-network would answer UNKNOWN)`, 'warning');
+      }
+    }
+  }
+
   // --- usernames reserved for broker certificates -----------------------------
   const reserved = new Map(registry.brokers.filter(isTlsBroker).map((b) => [brokerUser(b.name), b.name]));
-  const users = [registry.network.credentials, ...registry.sites.map((s) => s.credentials), ...registry.consumers.map((c) => c.credentials)];
+  const users = [registry.network.credentials, ...(mon ? [mon.credentials] : []), ...registry.sites.map((s) => s.credentials), ...registry.consumers.map((c) => c.credentials)];
   for (const c of users) {
     const broker = reserved.get(c.username);
     if (broker !== undefined) at(has([...c.srcPath, 'username']) ? [...c.srcPath, 'username'] : c.srcPath, `username "${c.username}" is reserved for the certificate of broker "${broker}"`);

@@ -196,8 +196,12 @@ export interface SecuritySettings {
 
 /** The user `gridmsg check-network` and `gridmsg status` log in with (docs/operations.md). */
 export interface MonitoringSettings {
-  /** Exists on every broker; may only write and read the probe queues `<prefix>.probe.<pair>`. */
+  /** Exists on every broker; may only write and read the probe queues `<prefix>.probe.<pair>`. A password only for plain ports. */
   credentials: Credentials;
+  /** Subject DN of the monitoring certificate: its login on TLS brokers (stomp+ssl). */
+  certificateDn?: string;
+  /** Its PEM files on the checking host where they differ from the registry's `tls` defaults. */
+  tls?: Partial<ClientTlsFiles>;
   srcPath: NodePath;
 }
 

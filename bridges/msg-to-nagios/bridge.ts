@@ -7,6 +7,7 @@ import { CommandPipeWriter } from './command-pipe-writer.js';
 import { loadBridgeConfig, type BridgeConfig } from './config.js';
 import { IngestEngine, ShutdownError, type EnginePolicy } from './ingest-engine.js';
 import { ObjectCacheWatcher } from './known-objects.js';
+import { CentralBridgeMetrics, serveCentralMetrics } from './metrics.js';
 import type { NagiosWriter } from './nagios-writer.js';
 import { discardSpoolFile, removeOrphanSpoolFiles, resolveSpoolIntent, SpoolWriter } from './spool-writer.js';
 import { StateJournal } from './state-journal.js';
@@ -27,6 +28,8 @@ export interface BridgeRunContext {
 export interface RunningBridge {
   engine: IngestEngine;
   config: BridgeConfig;
+  /** The metrics endpoint, when the configuration asks for one (metrics.ts). */
+  metricsUrl?: string;
 }
 
 function enginePolicy(cfg: BridgeConfig): EnginePolicy {
@@ -49,6 +52,7 @@ function restartOnlyChanges(a: BridgeConfig, b: BridgeConfig): string[] {
     if (a.nagios[k] !== b.nagios[k]) out.push(`nagios.${k}`);
   }
   if (JSON.stringify(a.consumer.verification) !== JSON.stringify(b.consumer.verification)) out.push('the consumer config\'s verification (signed mode)');
+  if (JSON.stringify(a.metrics?.port) !== JSON.stringify(b.metrics?.port) || a.metrics?.host !== b.metrics?.host) out.push('metrics');
   return out;
 }
 
@@ -113,9 +117,20 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
       policy: enginePolicy(cfg),
     });
 
+    // Prometheus endpoint (metrics.ts): the engine's counters, Nagios' state, spool depth, connection, last receipt.
+    const metrics = new CentralBridgeMetrics({ stats: () => engine.stats(), writerStatus: () => writer.status, ...(spoolDir === undefined ? {} : { spoolDir }) });
+    const served = cfg.metrics === undefined ? undefined : await serveCentralMetrics(metrics, cfg.metrics);
+    if (served !== undefined) {
+      cleanups.unshift(served.close);
+      log.info('metrics served', { url: served.url });
+    }
+
     const startConsumer = async (c: ConsumerClientConfig): Promise<Consumer> => {
       const next = createConsumer({ brokers: c.brokers, credentials: c.credentials, logger: log });
-      next.on('state', (state, broker) => log.info(`broker connection ${state}`, { broker: broker ?? '' }));
+      next.on('state', (state, broker) => {
+        metrics.noteConnection(state);
+        log.info(`broker connection ${state}`, { broker: broker ?? '' });
+      });
       consumer = next;
       await Promise.all(
         c.queues.map((queue) =>
@@ -127,11 +142,13 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
               deadLetterDestination: c.errorDestination,
               maxAttempts: 5,
             },
-            (message) =>
-              engine.handle(message, queue).catch((err: unknown) => {
+            (message) => {
+              metrics.noteMessage();
+              return engine.handle(message, queue).catch((err: unknown) => {
                 if (err instanceof ShutdownError) throw new LeaveUnacked();
                 throw err;
-              }),
+              });
+            },
           ),
         ),
       );
@@ -203,7 +220,7 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
       });
     });
 
-    ctx.onReady?.({ engine, config: cfg });
+    ctx.onReady?.({ engine, config: cfg, ...(served === undefined ? {} : { metricsUrl: served.url }) });
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       else ctx.signal.addEventListener('abort', () => resolve(), { once: true });

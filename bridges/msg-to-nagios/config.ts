@@ -49,6 +49,15 @@ export interface BridgeConfig {
   naming: NamingRules;
   limits: BridgeLimits;
   summaryIntervalSeconds: number;
+  /** Prometheus endpoint (`metrics: {host, port}`), where the file asks for one. */
+  metrics?: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  host: string;
+  port: number;
+  /** Where `metrics.port` is in the file, for a listen error. */
+  where: { file: string; line: number; column: number; path: string };
 }
 
 export const DEFAULT_BRIDGE_LIMITS: BridgeLimits = {
@@ -200,7 +209,7 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
   }
   const f: Fields = new Fields(file, doc, lines);
   if (!isMap(doc.contents)) f.fail([], 'the msg-to-nagios configuration must be a mapping');
-  f.map([], ['consumer', 'stateDir', 'nagios', 'unknownObjects', 'naming', 'limits', 'reporting'], ['consumer', 'stateDir', 'nagios']);
+  f.map([], ['consumer', 'stateDir', 'nagios', 'unknownObjects', 'naming', 'limits', 'reporting', 'metrics'], ['consumer', 'stateDir', 'nagios']);
 
   const consumerFile = f.file_(['consumer'])!;
   let consumer: ConsumerClientConfig;
@@ -270,6 +279,7 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     drainTimeoutSeconds: f.int(['limits', 'drainTimeoutSeconds'], d.drainTimeoutSeconds, 0, 3600),
   };
   if (f.has(['reporting'])) f.map(['reporting'], ['summaryIntervalSeconds']);
+  const metrics = metricsSettings(f, doc, lines, file);
   return {
     file,
     consumerFile,
@@ -280,7 +290,19 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     naming,
     limits,
     summaryIntervalSeconds: f.int(['reporting', 'summaryIntervalSeconds'], 60, 1, 86_400),
+    ...(metrics === undefined ? {} : { metrics }),
   };
+}
+
+/** `metrics: {host, port}` (optional; host defaults to 127.0.0.1, port 0 picks a free one). */
+function metricsSettings(f: Fields, doc: Document, lines: LineCounter, file: string): MetricsSettings | undefined {
+  if (!f.has(['metrics'])) return undefined;
+  f.map(['metrics'], ['host', 'port'], ['port']);
+  const host = f.nonEmpty(['metrics', 'host']) ?? '127.0.0.1';
+  const port = f.int(['metrics', 'port'], 0, 0, 65535);
+  const node = doc.getIn(['metrics', 'port'], true) as Node | undefined;
+  const pos = lines.linePos(node?.range?.[0] ?? 0);
+  return { host, port, where: { file, line: pos.line, column: pos.col, path: 'metrics.port' } };
 }
 
 function defaultLoadConsumer(file: string): ConsumerClientConfig {

@@ -4,7 +4,7 @@
  * say. See docs/central-bridge.md.
  */
 export { runBridge, type BridgeRunContext, type RunningBridge } from './bridge.js';
-export { loadBridgeConfig, parseBridgeConfig, DEFAULT_BRIDGE_LIMITS, type BridgeConfig, type BridgeLimits, type NagiosSettings } from './config.js';
+export { loadBridgeConfig, parseBridgeConfig, DEFAULT_BRIDGE_LIMITS, type BridgeConfig, type BridgeLimits, type NagiosSettings, type MetricsSettings } from './config.js';
 export { IngestEngine, ShutdownError, messageKey, type EngineDeps, type EnginePolicy, type EngineStats } from './ingest-engine.js';
 export { planMessage, type MessagePlan, type IncomingMessage, type PlanContext, type UnknownAction, type UnknownObject } from './message-plan.js';
 export { checkRecord, type RecordPolicy, type RecordCheck } from './record-check.js';
@@ -27,3 +27,4 @@ export { RejectStats } from './reject-stats.js';
 export { acquireStateLock, instanceId } from './state-lock.js';
 export { centralSnippets, centralMainConfig, centralObjects, centralSites, centralBridgeConfig, DEBIAN_DEFAULTS, SNIPPET_PARTS, type SnippetPart, type CentralSnippetOptions } from './nagios-snippets.js';
 export { objectKey, type PreparedResult, type RecordRef, type Rejection, type RejectReason } from './types.js';
+export { CentralBridgeMetrics, serveCentralMetrics, spoolDepth, type CentralMetricsSource } from './metrics.js';

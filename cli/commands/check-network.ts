@@ -11,12 +11,13 @@ import { describeError } from '../../core/errors.js';
 import { checkRegistryFile, formatProblemReport } from '../../topology/index.js';
 import {
   evaluateNetwork,
-  monitoringLogin,
+  monitoringAccess,
   NETWORK_FORMATS,
   planProbes,
   renderNetwork,
   resolveTargets,
   runProbes,
+  sessionEndpoint,
   type NetworkFormat,
 } from '../../operations/index.js';
 import { defineCommand, type GlobalOptions } from '../command.js';
@@ -24,7 +25,10 @@ import { defineCommand, type GlobalOptions } from '../command.js';
 function builder(y: Argv<GlobalOptions>) {
   return y
     .option('registry', { type: 'string', demandOption: true, describe: 'site registry (YAML)' })
-    .option('state', { type: 'string', describe: 'state directory of a dev network (gridmsg dev up): local ports and passwords' })
+    .option('state', { type: 'string', describe: 'state directory of a dev network (gridmsg dev up): local ports, passwords and the monitoring certificate' })
+    .option('tls-cert', { type: 'string', describe: 'monitoring certificate (PEM) for stomp+ssl brokers (default: monitoring.tls.certFile of the registry, else its tls.certFile)' })
+    .option('tls-key', { type: 'string', describe: 'its private key (PEM; default: monitoring.tls.keyFile, else tls.keyFile)' })
+    .option('tls-ca', { type: 'string', describe: 'CA bundle of the brokers\' certificates (default: monitoring.tls.caFile, else tls.caFile)' })
     .option('timeout', { type: 'number', default: 10, describe: 'seconds for the whole check (connect, probe, wait)' })
     .option('count', { type: 'number', default: 3, describe: 'probes per path' })
     .option('format', { choices: NETWORK_FORMATS, default: 'text' as NetworkFormat, describe: 'text for people, nagios for a plugin line with perfdata, json' })
@@ -58,14 +62,24 @@ export const checkNetworkCommand = defineCommand<Args>({
     const registry = checked.registry;
     try {
       const targets = resolveTargets(registry, args.state);
-      const tlsOnly = [...new Set(targets.brokers.map((b) => b.pair))].filter((p) => targets.brokers.every((b) => b.pair !== p || b.stompPort === undefined));
-      if (tlsOnly.length > 0) {
-        return unknown(`pair${tlsOnly.length > 1 ? 's' : ''} ${tlsOnly.join(', ')} open${tlsOnly.length > 1 ? '' : 's'} no plain STOMP port: probing over stomp+ssl (a monitoring certificate) is not supported yet`);
+      const tlsFiles = {
+        ...(args['tls-cert'] === undefined ? {} : { certFile: args['tls-cert'] }),
+        ...(args['tls-key'] === undefined ? {} : { keyFile: args['tls-key'] }),
+        ...(args['tls-ca'] === undefined ? {} : { caFile: args['tls-ca'] }),
+      };
+      const { access, problems } = monitoringAccess(registry, { ...(args.state === undefined ? {} : { stateDir: args.state }), tls: tlsFiles });
+      // A pair none of whose brokers the monitoring user can log in to cannot be probed: say why (password, certificate).
+      const unreachable = [...new Set(targets.brokers.map((b) => b.pair))].flatMap((p) => {
+        const members = targets.brokers.filter((b) => b.pair === p);
+        const whys = members.map((b) => sessionEndpoint(b, access)).flatMap((e) => ('why' in e ? [e.why] : []));
+        return whys.length === members.length ? [`pair ${p}: ${whys[0] ?? 'no broker'}`] : [];
+      });
+      if (unreachable.length > 0 || (access.login === undefined && access.tls === undefined)) {
+        return unknown(`the monitoring user cannot log in: ${[...problems, ...unreachable].join('; ') || 'no password and no certificate'}`);
       }
-      const login = monitoringLogin(registry, args.state);
       const plan = planProbes(registry);
       const rtt = { warningMs: args['warning-rtt'], criticalMs: args['critical-rtt'] };
-      const obs = await runProbes(plan, { brokers: targets.brokers, login, timeoutMs: args.timeout * 1000, count: args.count, logger: ctx.logger });
+      const obs = await runProbes(plan, { brokers: targets.brokers, access, timeoutMs: args.timeout * 1000, count: args.count, logger: ctx.logger });
       const verdict = evaluateNetwork(plan, obs, rtt);
       ctx.stdout.write(renderNetwork(verdict, args.format, rtt));
       return verdict.code;

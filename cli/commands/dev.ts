@@ -22,7 +22,7 @@ export function describeDevState(state: DevState): string {
   lines.push(`client configurations: ${path.join(state.stateDir, 'sites')}/<site>.yaml, ${path.join(state.stateDir, 'consumers')}/<consumer>.yaml`);
   lines.push(`passwords: ${path.join(state.stateDir, 'secrets')}/<user>.password; broker logs: <broker dir>/broker.log`);
   if (state.brokers.some((b) => b.tls)) {
-    lines.push(`development PKI (NOT for production): ${path.join(state.stateDir, 'pki')} (CA ca/ca.pem; sites/<site>/, consumers/<consumer>/ cert.pem and key.pem)`);
+    lines.push(`development PKI (NOT for production): ${path.join(state.stateDir, 'pki')} (CA ca/ca.pem; sites/<site>/, consumers/<consumer>/, monitors/monitoring/ (check-network, status) cert.pem and key.pem)`);
   }
   lines.push(`stop with: gridmsg dev down --state ${state.stateDir}`);
   return `${lines.join('\n')}\n`;

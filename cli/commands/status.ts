@@ -6,17 +6,16 @@
  * docs/operations.md.
  */
 import type { Argv } from 'yargs';
-import { ConfigError, describeError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import {
   bridgeFromArg,
   bridgeFromConfig,
   gatherStatus,
-  monitoringLogin,
+  monitoringAccess,
   renderStatusJson,
   renderStatusText,
   resolveTargets,
   type BridgeSource,
-  type SessionLogin,
 } from '../../operations/index.js';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { loadRegistryForCommand } from './registry.js';
@@ -26,7 +25,10 @@ const FORMATS = ['text', 'json'] as const;
 function builder(y: Argv<GlobalOptions>) {
   return y
     .option('registry', { type: 'string', demandOption: true, describe: 'site registry (YAML)' })
-    .option('state', { type: 'string', describe: 'state directory of a dev network (gridmsg dev up): local ports, pids, passwords' })
+    .option('state', { type: 'string', describe: 'state directory of a dev network (gridmsg dev up): local ports, pids, passwords, the monitoring certificate' })
+    .option('tls-cert', { type: 'string', describe: 'monitoring certificate (PEM) for stomp+ssl brokers (default: from the registry\'s monitoring.tls, else tls)' })
+    .option('tls-key', { type: 'string', describe: 'its private key (PEM)' })
+    .option('tls-ca', { type: 'string', describe: 'CA bundle of the brokers\' certificates' })
     .option('bridge', { type: 'string', array: true, default: [] as string[], describe: 'a bridge metrics endpoint: NAME=http://host:port/metrics (repeatable)' })
     .option('bridge-config', { type: 'string', array: true, default: [] as string[], describe: 'a bridge configuration file (nagios-to-msg or msg-to-nagios; repeatable)' })
     .option('timeout', { type: 'number', default: 5, describe: 'seconds each broker or endpoint may take to answer' })
@@ -45,17 +47,16 @@ export const statusCommand = defineCommand<Args>({
     const registry = loadRegistryForCommand(args.registry, ctx);
     if (!registry) return 1;
     const targets = resolveTargets(registry, args.state);
-    // Without a monitoring user the brokers are still asked: an ERROR about the login proves a broker is active too.
-    let login: SessionLogin | undefined;
-    if (registry.monitoring) {
-      try {
-        login = monitoringLogin(registry, args.state);
-      } catch (err) {
-        ctx.logger.warn(`asking the brokers without a login: ${describeError(err)}`, { file: registry.file });
-      }
-    }
+    // Without a monitoring login the plain brokers are still asked: an ERROR about the login proves a broker is active too.
+    const tls = {
+      ...(args['tls-cert'] === undefined ? {} : { certFile: args['tls-cert'] }),
+      ...(args['tls-key'] === undefined ? {} : { keyFile: args['tls-key'] }),
+      ...(args['tls-ca'] === undefined ? {} : { caFile: args['tls-ca'] }),
+    };
+    const { access, problems } = monitoringAccess(registry, { ...(args.state === undefined ? {} : { stateDir: args.state }), tls });
+    for (const p of problems) ctx.logger.warn(`asking the brokers without it: ${p}`, { file: registry.file });
     const bridges: BridgeSource[] = [...args.bridge.map(bridgeFromArg), ...args['bridge-config'].map(bridgeFromConfig)];
-    const report = await gatherStatus(targets.brokers, bridges, { ...(login ? { login } : {}), timeoutMs: args.timeout * 1000, source: targets.source });
+    const report = await gatherStatus(targets.brokers, bridges, { access, timeoutMs: args.timeout * 1000, source: targets.source });
     ctx.stdout.write(args.format === 'json' ? renderStatusJson(report) : renderStatusText(report));
     return report.code;
   },

@@ -1,0 +1,213 @@
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { devDown, devUp, instanceRuntime, readDescriptor, spawnBroker, type DevState } from '../../broker-config/index.js';
+import { freePort, portOpen } from '../../core/ports.js';
+import { pidAlive, type ManagedProcess } from '../../core/process.js';
+import { silentLogger } from '../../core/logger.js';
+import { loadClientTls } from '../../security/index.js';
+import { localClientTls, LOCAL_MONITOR_IDENTITY } from '../../topology/index.js';
+import { SessionError, StompSession, type NetworkVerdict, type StatusReport } from '../../operations/index.js';
+import { runCli } from '../broker-config/helpers.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * check-network and status against a real TLS-only dev network: the
+ * operations fixture with every broker opening only stomp+ssl and ssl, and
+ * the monitoring user identified by its certificate DN alone (no password
+ * anywhere). dev up issues the monitoring certificate; the commands find it
+ * with --state. In order on one network: healthy, the monitoring
+ * certificate's permissions, the active central broker killed -9, south's
+ * connector broken.
+ */
+
+const REGISTRY = path.join(import.meta.dirname, 'fixtures', 'network-tls.yaml');
+const tmp = tempDir('gridmsg-ops-tls-');
+const stateDir = path.join(tmp.dir, 'state');
+let state: DevState;
+let restarted: ManagedProcess | undefined;
+
+const pidOf = (name: string): number => state.brokers.find((b) => b.name === name)!.pid;
+
+async function checkNetwork(extra: string[] = []): Promise<{ code: number | null; verdict: NetworkVerdict; stdout: string }> {
+  const r = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--timeout', '5', '--format', 'json', ...extra]);
+  return { code: r.code, verdict: JSON.parse(r.stdout) as NetworkVerdict, stdout: r.stdout };
+}
+
+async function status(): Promise<{ code: number | null; report: StatusReport; stdout: string }> {
+  const r = await runCli(['status', '--registry', REGISTRY, '--state', stateDir, '--format', 'json']);
+  return { code: r.code, report: JSON.parse(r.stdout) as StatusReport, stdout: r.stdout };
+}
+
+/** Repeats `probe` until `done` holds or 120 s passed; returns the last result (the test asserts on it). */
+async function until<T>(probe: () => Promise<T>, done: (r: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  let last = await probe();
+  while (!done(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    last = await probe();
+  }
+  return last;
+}
+
+function kill9(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  return until(async () => pidAlive(pid), (alive) => !alive).then(() => undefined);
+}
+
+test.before(async () => {
+  state = await devUp(REGISTRY, stateDir, { logger: silentLogger() });
+});
+
+test.after.always(async () => {
+  await restarted?.stop(20_000);
+  if (fs.existsSync(stateDir)) await devDown(stateDir, silentLogger());
+  tmp.cleanup();
+});
+
+test.serial('TLS-only network: check-network logs in with the monitoring certificate; every route OK with RTT perfdata', async (t) => {
+  t.true(state.brokers.every((b) => b.tls), 'every broker is TLS-only');
+  t.false(fs.existsSync(path.join(stateDir, 'secrets', 'ops-monitor.password')), 'the monitoring user has no password');
+  const { code, verdict } = await until(checkNetwork, (r) => r.code === 0);
+  t.is(code, 0, verdict.summary);
+  t.deepEqual(
+    verdict.links.map((l) => [l.name, l.state, l.lossPct]),
+    [
+      ['bridge.central.north', 'ok', 0],
+      ['bridge.north.central', 'ok', 0],
+      ['bridge.south.central', 'ok', 0],
+    ],
+  );
+  t.deepEqual(
+    verdict.paths.map((p) => [p.id, p.state, p.received]),
+    [
+      ['central', 'ok', 3],
+      ['north>central', 'ok', 3],
+      ['south>central', 'ok', 3],
+      ['north', 'ok', 3],
+      ['central>north', 'ok', 3],
+      ['south>central>north', 'ok', 3],
+    ],
+  );
+  const nagios = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--count', '2']);
+  t.is(nagios.code, 0, nagios.stdout + nagios.stderr);
+  const [first = ''] = nagios.stdout.split('\n');
+  t.regex(first, /^NETWORK OK - 3\/3 links, 6\/6 paths OK \| /);
+  for (const name of ['bridge.central.north', 'bridge.north.central', 'bridge.south.central', 'central_local', 'north_local']) {
+    const n = name.replaceAll('.', '\\.');
+    t.regex(first, new RegExp(`'${n}_rtt'=\\d+ms;1000;5000;0 '${n}_loss'=0%;;;0;100`));
+  }
+});
+
+test.serial('the monitoring certificate maps to the monitoring user: probe queues only, no consumer queue, no site topic', async (t) => {
+  const files = localClientTls(stateDir, 'monitor', LOCAL_MONITOR_IDENTITY);
+  const tls = loadClientTls(files);
+  const central = state.brokers.find((b) => b.name === 'central-a')!;
+  const endpoint = { host: central.host, port: central.stompPort, tls };
+  // Allowed: its probe queue.
+  const ok = await StompSession.open(endpoint, undefined, 10_000);
+  await t.notThrowsAsync(ok.send('/queue/grid.probe.probe.central', { expires: String(Date.now() + 60_000) }, '{}', 10_000));
+  await ok.close();
+  // Refused: reading a consumer queue, writing a site topic.
+  const reader = await StompSession.open(endpoint, undefined, 10_000);
+  const readErr = await t.throwsAsync(reader.subscribe('/queue/Consumer.central-nagios.grid.probe.metricOutput.EGI.site.site-n', {}, () => {}, 10_000));
+  t.regex(readErr?.message ?? '', /not authorized to read/);
+  await reader.close();
+  const writer = await StompSession.open(endpoint, undefined, 10_000);
+  const writeErr = await t.throwsAsync(writer.send('/topic/grid.probe.metricOutput.EGI.site.site-n', {}, '{}', 10_000));
+  t.regex(writeErr?.message ?? '', /not authorized to write/);
+  await writer.close();
+  // Without the certificate the broker refuses the TLS handshake; the session says so.
+  const noCert = loadClientTls({ caFile: files.caFile });
+  const refused = await t.throwsAsync(StompSession.open({ ...endpoint, tls: noCert }, undefined, 10_000));
+  t.true(refused instanceof SessionError && refused.kind === 'tls', String(refused));
+});
+
+test.serial('status over TLS: the first central broker active on its ssl port, its partner standby', async (t) => {
+  const { code, report } = await status();
+  t.is(code, 0);
+  t.deepEqual(
+    report.pairs.map((p) => [p.pair, p.state, p.active]),
+    [
+      ['central', 'up', ['central-a']],
+      ['north', 'up', ['north-a']],
+      ['south', 'up', ['south-a']],
+    ],
+  );
+  const central = report.pairs.find((p) => p.pair === 'central')!;
+  t.deepEqual(
+    central.brokers.map((b) => [b.name, b.role, b.answer]),
+    [
+      ['central-a', 'active', 'accepts'],
+      ['central-b', 'standby', 'closed'],
+    ],
+  );
+  const port = state.brokers.find((b) => b.name === 'central-a')!.stompPort;
+  t.is(central.brokers[0]!.endpoint, `127.0.0.1:${port} (ssl)`);
+  t.regex(central.brokers[0]!.evidence, /^accepts STOMP \(ActiveMQ/);
+});
+
+test.serial('a wrong --tls-cert makes check-network UNKNOWN naming the file', async (t) => {
+  const missing = path.join(tmp.dir, 'no-such-cert.pem');
+  const r = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--tls-cert', missing]);
+  t.is(r.code, 3);
+  t.regex(r.stdout, /^NETWORK UNKNOWN - /);
+  t.true(r.stdout.includes(missing), r.stdout);
+  t.false(/\n\s+at /.test(r.stdout + r.stderr), 'no stack trace');
+});
+
+test.serial('kill -9 of the active central broker: status over TLS shows the standby take over, probes flow again', async (t) => {
+  await kill9(pidOf('central-a'));
+  const { code, report } = await until(status, (r) => r.report.pairs.find((p) => p.pair === 'central')?.active[0] === 'central-b');
+  t.is(code, 0);
+  t.deepEqual(
+    report.pairs.find((p) => p.pair === 'central')!.brokers.map((b) => [b.name, b.role]),
+    [
+      ['central-a', 'down'],
+      ['central-b', 'active'],
+    ],
+  );
+  const net = await until(checkNetwork, (r) => r.code === 0);
+  t.is(net.code, 0, net.verdict.summary);
+  t.true(net.verdict.pairs.find((p) => p.pair === 'central')!.detail.startsWith('central-b active'));
+});
+
+test.serial('a TLS network connector that cannot reach its pair is CRITICAL, naming the link; the rest stays OK', async (t) => {
+  // Restart south-a with its ssl connector to central pointing at a port nothing listens on.
+  const dir = path.join(stateDir, 'brokers', 'south-a');
+  process.kill(pidOf('south-a'), 'SIGTERM');
+  await until(async () => pidAlive(pidOf('south-a')), (alive) => !alive);
+  const xmlFile = path.join(dir, 'conf', 'activemq.xml');
+  const xml = fs.readFileSync(xmlFile, 'utf8');
+  const dead = await freePort();
+  const broken = xml.replace(/masterslave:\(ssl:\/\/127\.0\.0\.1:\d+,ssl:\/\/127\.0\.0\.1:\d+\)/, `masterslave:(ssl://127.0.0.1:${dead},ssl://127.0.0.1:${dead})`);
+  t.not(broken, xml, 'the connector URI was not found in the XML');
+  fs.writeFileSync(xmlFile, broken);
+  const descriptor = readDescriptor(dir);
+  const runtime = instanceRuntime(dir, descriptor);
+  restarted = spawnBroker({ dir, heapMb: descriptor.heapMb, detached: true, logFile: path.join(dir, 'broker.log'), systemProperties: runtime.systemProperties });
+  const up = await until(() => portOpen('127.0.0.1', runtime.stompPort), (open) => open);
+  t.true(up, 'south-a did not come back');
+
+  // Until south-a accepts logins the pair is down; then only its connector fails.
+  const { code, verdict } = await until(checkNetwork, (r) => r.verdict.pairs.every((p) => p.up));
+  t.is(code, 2);
+  t.deepEqual(
+    verdict.links.map((l) => [l.name, l.state]),
+    [
+      ['bridge.central.north', 'ok'],
+      ['bridge.north.central', 'ok'],
+      ['bridge.south.central', 'broken'],
+    ],
+  );
+  t.true(verdict.summary.startsWith('link bridge.south.central broken'), verdict.summary);
+
+  const nagios = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--timeout', '3']);
+  t.is(nagios.code, 2);
+  t.regex(nagios.stdout, /^NETWORK CRITICAL - link bridge\.south\.central broken; 2\/3 links, 4\/6 paths OK \| /);
+  t.regex(nagios.stdout, /\[CRITICAL\] link bridge\.south\.central: broken: probes sent at south never reached central/);
+});
