@@ -12,12 +12,13 @@
  * their lines. So on every body it accepts it returns exactly what the
  * general decoder returns (property-tested: test/format/grid-fast.test.ts).
  */
-import { HOST_STATUS_WORDS, METRIC_STATUS_WORDS, RECORD_FIELDS, type CheckKind, type MetricRecord, type MetricStatus } from './record.js';
+import { HOST_STATUS_WORDS, METRIC_STATUS_WORDS, RECORD_FIELDS, recordTimeMs, type CheckKind, type MetricRecord, type MetricStatus } from './record.js';
 import type { DecodeResult } from './codec-types.js';
 
 const LF = 10;
 const COLON = 58;
 const SPACE = 32;
+const E = 69;
 const DETAILS = RECORD_FIELDS.indexOf('detailsData');
 const FIELD_COUNT = RECORD_FIELDS.length;
 
@@ -33,17 +34,6 @@ function fieldAt(text: string, start: number, end: number): number {
   return -1;
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-/** The last timestamp found valid: the records of a message mostly share a few. */
-let lastValidTimestamp = '';
-
-function validTimestamp(ts: string): boolean {
-  if (ts === lastValidTimestamp) return true;
-  if (!ISO_UTC.test(ts) || Number.isNaN(Date.parse(ts))) return false;
-  lastValidTimestamp = ts;
-  return true;
-}
-
 function isStatus(s: string): s is MetricStatus {
   return (METRIC_STATUS_WORDS as readonly string[]).includes(s);
 }
@@ -54,7 +44,7 @@ function buildRecord(v: string[]): MetricRecord | undefined {
   const status = v[4]!;
   const metricName = v[5]!;
   const timestamp = v[8]!;
-  if (hostName === '' || metricName === '' || !isStatus(status) || !validTimestamp(timestamp)) return undefined;
+  if (hostName === '' || metricName === '' || !isStatus(status) || Number.isNaN(recordTimeMs(timestamp))) return undefined;
   const kindText = v[13]!;
   let kind: CheckKind;
   if (kindText === 'service' || kindText === 'host') kind = kindText;
@@ -90,6 +80,8 @@ export function decodeGridFast(text: string): DecodeResult[] | undefined {
   if (text.indexOf('\r') !== -1) return undefined;
   const len = text.length;
   const results: DecodeResult[] = [];
+  // Field values of the record being read (reused: buildRecord copies them out).
+  const values: string[] = RECORD_FIELDS.map(() => '');
   let pos = 0;
   while (pos < len) {
     // Empty lines between records are tolerated (other blank lines: general decoder).
@@ -97,20 +89,31 @@ export function decodeGridFast(text: string): DecodeResult[] | undefined {
       pos++;
       continue;
     }
-    const values: string[] = new Array<string>(FIELD_COUNT).fill('');
-    const seen: boolean[] = new Array<boolean>(FIELD_COUNT).fill(false);
+    for (let f = 0; f < FIELD_COUNT; f++) values[f] = '';
+    /** Bit i: field i seen. */
+    let seen = 0;
+    /** The field the encoder writes next: tried first. */
+    let expected = 0;
     let terminated = false;
     while (pos < len) {
       let eol = text.indexOf('\n', pos);
       if (eol === -1) eol = len;
-      if (eol - pos === 3 && text.startsWith('EOT', pos)) {
+      if (eol - pos === 3 && text.charCodeAt(pos) === E && text.startsWith('EOT', pos)) {
         pos = eol + 1;
         terminated = true;
         break;
       }
-      const colon = text.indexOf(':', pos);
-      if (colon <= pos || colon >= eol) return undefined;
-      const field = fieldAt(text, pos, colon);
+      let field: number;
+      let colon: number;
+      const guess = RECORD_FIELDS[expected];
+      if (guess !== undefined && text.charCodeAt(pos + guess.length) === COLON && text.startsWith(guess, pos) && pos + guess.length < eol) {
+        field = expected;
+        colon = pos + guess.length;
+      } else {
+        colon = text.indexOf(':', pos);
+        if (colon <= pos || colon >= eol) return undefined;
+        field = fieldAt(text, pos, colon);
+      }
       const next = text.charCodeAt(colon + 1);
       if (field === -1) {
         // Unknown keys are skipped (forward compatible), unless base64 (general decoder checks it).
@@ -118,8 +121,9 @@ export function decodeGridFast(text: string): DecodeResult[] | undefined {
         pos = eol + 1;
         continue;
       }
-      if (next !== SPACE || seen[field]) return undefined;
-      seen[field] = true;
+      if (next !== SPACE || (seen & (1 << field)) !== 0) return undefined;
+      seen |= 1 << field;
+      expected = field + 1;
       if (field === DETAILS) {
         // The value runs to the terminator: the first `EOT` after it must be that line.
         const start = colon + 2;

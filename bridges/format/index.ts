@@ -17,6 +17,7 @@ export {
   statusCode,
   statusWord,
   isoTimestamp,
+  recordTimeMs,
   recordFromFields,
   recordFieldValues,
 } from './record.js';
