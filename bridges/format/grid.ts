@@ -9,6 +9,7 @@
  */
 import { isRecordField, recordFromFields, type MetricRecord } from './record.js';
 import type { DecodeResult } from './codec-types.js';
+import { decodeGridFast } from './grid-fast.js';
 
 const EOT = 'EOT';
 const STUFFED_EOT = /^\\*EOT\r?$/;
@@ -64,8 +65,15 @@ function isTerminator(line: string): boolean {
  * Parses a grid body. Each record is parsed on its own: an error in one
  * (unknown status, missing field, line without a colon, missing EOT) is
  * reported with its record index and line and the others are returned.
+ * Ordinary bodies take the fast path (grid-fast.ts), which gives the same
+ * result; anything else the general decoder.
  */
 export function decodeGrid(body: string): DecodeResult[] {
+  return decodeGridFast(body) ?? decodeGridGeneral(body);
+}
+
+/** The general grid decoder: any body, errors with their lines (the reference the fast path is tested against). */
+export function decodeGridGeneral(body: string): DecodeResult[] {
   const lines = body.split('\n');
   // A body ends with "EOT\n": the split leaves one empty string after it.
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();

@@ -17,12 +17,14 @@ export {
   statusCode,
   statusWord,
   isoTimestamp,
+  recordTimeMs,
   recordFromFields,
   recordFieldValues,
 } from './record.js';
 export { type BodyFormat, type DecodeResult, BODY_FORMATS } from './codec-types.js';
 export { encodeRecords, encodeRecord, decodeRecords } from './codec.js';
-export { encodeGrid, decodeGrid } from './grid.js';
+export { encodeGrid, decodeGrid, decodeGridGeneral } from './grid.js';
+export { decodeGridFast } from './grid-fast.js';
 export { encodeJson, decodeJson } from './json.js';
 export {
   RECORD_COUNT_HEADER,

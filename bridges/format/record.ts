@@ -86,6 +86,25 @@ export function isoTimestamp(epochSeconds: number): string {
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
+/** Recently parsed timestamps (a few: a message's records share few times; a few entries pin few message bodies). */
+const recentTimes: string[] = [];
+const recentMs: number[] = [];
+let recentNext = 0;
+const RECENT = 8;
+
+/**
+ * Epoch milliseconds of a record timestamp, NaN when it is not ISO-8601 UTC
+ * (`2024-05-01T12:00:00Z`) or not a date. Remembers the last few.
+ */
+export function recordTimeMs(timestamp: string): number {
+  for (let i = 0; i < recentTimes.length; i++) if (recentTimes[i] === timestamp) return recentMs[i]!;
+  const ms = ISO_UTC.test(timestamp) ? Date.parse(timestamp) : NaN;
+  recentTimes[recentNext] = timestamp;
+  recentMs[recentNext] = ms;
+  recentNext = (recentNext + 1) % RECENT;
+  return ms;
+}
+
 /** The string fields of a record, in the order the grid format writes them (detailsData last). */
 export const RECORD_FIELDS = [
   'serviceURI',
@@ -160,7 +179,7 @@ export function recordFromFields(fields: Partial<Record<string, unknown>>): { ok
     return { ok: false, error: `metricStatus "${status}" is not one of ${METRIC_STATUS_WORDS.join(', ')}` };
   }
   const timestamp = values['timestamp']!;
-  if (!ISO_UTC.test(timestamp) || Number.isNaN(Date.parse(timestamp))) {
+  if (Number.isNaN(recordTimeMs(timestamp))) {
     return { ok: false, error: `timestamp "${timestamp}" is not ISO-8601 UTC (e.g. 2024-05-01T12:00:00Z)` };
   }
   const kindText = values['checkKind']!;

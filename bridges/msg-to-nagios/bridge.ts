@@ -99,6 +99,7 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
     cleanups.unshift(() => writer.close());
 
     let cache = cfg.nagios.objectCache === undefined ? undefined : newCacheWatcher(cfg.nagios.objectCache, log);
+    cache?.current(); // read it now, not while the first messages wait
     // Signed mode: the consumer config names the CAs; each queue its site's signer DN.
     const verifier = cfg.consumer.verification === undefined ? undefined : createVerifier({ caFile: cfg.consumer.verification.caFile });
     if (verifier !== undefined) log.info('signed mode: messages without a valid signature of their site are refused', { caFile: cfg.consumer.verification!.caFile });

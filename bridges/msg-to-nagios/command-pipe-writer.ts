@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Logger } from '../../core/logger.js';
-import { commandLine, NAGIOS_OUTPUT_LIMIT, packChunks, PIPE_BUF } from './external-command.js';
+import { commandLine, NAGIOS_OUTPUT_LIMIT, PIPE_BUF, shortCommandLine } from './external-command.js';
 import { abortError, prepareAccepted, sleep, StatusTracker, type NagiosWriter, type WriterStatus } from './nagios-writer.js';
 import type { StateJournal } from './state-journal.js';
 import type { PreparedResult } from './types.js';
@@ -59,17 +59,39 @@ export class CommandPipeWriter implements NagiosWriter {
   }
 
   async write(results: readonly PreparedResult[], signal: AbortSignal): Promise<void> {
-    const lines = results.map((item) => {
-      const cl = commandLine(item, PIPE_BUF, this.maxOutputBytes);
-      if (cl.truncated) this.truncated++;
-      return { line: cl.line, bytes: cl.bytes, item };
-    });
     const { journal } = this.options;
-    for (const chunk of packChunks(lines, PIPE_BUF)) {
-      const record = prepareAccepted(journal, chunk.items);
-      await this.writeChunk(chunk.data, signal, () => journal.appendPrepared(record));
-      this.linesWritten += chunk.items.length;
+    // Lines are encoded straight into one buffer; whenever the next line would
+    // take it over PIPE_BUF, the whole lines before it go out in one write(2).
+    // A line is at most PIPE_BUF bytes (commandLine cuts), so twice that holds
+    // a full chunk plus the line that did not fit (the 4 more bytes make an
+    // over-long line show as one, never silently cut). Equivalent to packChunks.
+    const buf = Buffer.allocUnsafe(2 * PIPE_BUF + 4);
+    let used = 0;
+    let items: PreparedResult[] = [];
+    const flush = async (): Promise<void> => {
+      const record = prepareAccepted(journal, items);
+      await this.writeChunk(buf.subarray(0, used), signal, () => journal.appendPrepared(record));
+      this.linesWritten += items.length;
+    };
+    for (const item of results) {
+      let line = shortCommandLine(item, PIPE_BUF, this.maxOutputBytes);
+      if (line === undefined) {
+        const cl = commandLine(item, PIPE_BUF, this.maxOutputBytes);
+        if (cl.truncated) this.truncated++;
+        line = cl.line;
+      }
+      const n = buf.write(line, used, 'utf8');
+      if (n > PIPE_BUF) throw new RangeError(`command line of ${n} bytes exceeds the ${PIPE_BUF}-byte write limit`);
+      if (used + n > PIPE_BUF) {
+        await flush();
+        buf.copy(buf, 0, used, used + n);
+        used = 0;
+        items = [];
+      }
+      used += n;
+      items.push(item);
     }
+    if (items.length > 0) await flush();
   }
 
   close(): void {

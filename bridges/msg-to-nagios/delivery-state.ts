@@ -57,6 +57,41 @@ export function fromRanges(ranges: readonly number[]): number[] {
 
 /** Groups record references into journal entries, one per message. */
 export function doneEntries(refs: readonly RecordRef[]): DoneEntry[] {
+  return doneEntriesInOrder(refs) ?? doneEntriesGeneral(refs);
+}
+
+/**
+ * doneEntries for the usual case, refs grouped by message with increasing
+ * indices (a writer's batch): one pass, no sorting. Undefined otherwise.
+ */
+function doneEntriesInOrder(refs: readonly RecordRef[]): DoneEntry[] | undefined {
+  const out: DoneEntry[] = [];
+  let key: string | undefined;
+  let ranges: number[] = [];
+  let seen: Set<string> | undefined;
+  for (const r of refs) {
+    if (r.messageKey !== key) {
+      if (key !== undefined) {
+        // A message coming back after another: not the usual order.
+        seen ??= new Set();
+        seen.add(key);
+        if (seen.has(r.messageKey)) return undefined;
+      }
+      key = r.messageKey;
+      ranges = [r.index, r.index];
+      out.push([key, r.total, ranges]);
+      continue;
+    }
+    const last = ranges.length - 1;
+    if (r.index === ranges[last]! + 1) ranges[last] = r.index;
+    else if (r.index > ranges[last]! + 1) ranges.push(r.index, r.index);
+    else return undefined;
+  }
+  return out;
+}
+
+/** doneEntries for any order (the reference of the in-order path). */
+export function doneEntriesGeneral(refs: readonly RecordRef[]): DoneEntry[] {
   const byKey = new Map<string, { total: number; indices: number[] }>();
   for (const r of refs) {
     let g = byKey.get(r.messageKey);
@@ -100,7 +135,14 @@ export class DeliveryState {
       this.evictMessages();
     }
     if (e.done === null) return;
-    for (const i of fromRanges(ranges)) e.done.add(i);
+    // The whole message at once (the usual case): no index set needed.
+    if (e.done.size === 0 && ranges.length === 2 && ranges[0] === 0 && ranges[1]! >= total - 1 && total === e.total) {
+      e.done = null;
+      return;
+    }
+    for (let k = 0; k + 1 < ranges.length; k += 2) {
+      for (let i = ranges[k]!; i <= ranges[k + 1]!; i++) e.done.add(i);
+    }
     if (e.done.size >= e.total) e.done = null;
   }
 

@@ -36,6 +36,8 @@ export interface CommandLine {
  */
 export function commandLine(r: PreparedResult, maxLineBytes: number = PIPE_BUF, maxOutputBytes: number = NAGIOS_OUTPUT_LIMIT): CommandLine {
   const prefix = commandPrefix(r);
+  const short = shortLine(prefix, r.output, maxLineBytes, maxOutputBytes);
+  if (short !== undefined) return { line: short, bytes: utf8Length(short), truncated: false };
   const prefixBytes = utf8Length(prefix);
   const escaped = escapeOutput(r.output);
   const escapedBytes = utf8Length(escaped);
@@ -44,6 +46,24 @@ export function commandLine(r: PreparedResult, maxLineBytes: number = PIPE_BUF, 
   const { text } = fitEscapedOutput(escaped, Math.max(0, room));
   const line = `${prefix}${text}\n`;
   return { line, bytes: utf8Length(line), truncated: true };
+}
+
+/**
+ * The whole line when it surely needs no cutting (escaping at most doubles
+ * the output, a UTF-16 unit is at most 3 UTF-8 bytes), else undefined: the
+ * usual short result, without measuring bytes.
+ */
+function shortLine(prefix: string, output: string, maxLineBytes: number, maxOutputBytes: number): string | undefined {
+  if (output.length * 6 > maxOutputBytes || (prefix.length + output.length * 2 + 1) * 3 > maxLineBytes) return undefined;
+  return `${prefix}${escapeOutput(output)}\n`;
+}
+
+/**
+ * The command line of a result when it is short (see shortLine), without its
+ * byte count, or undefined: then use commandLine, which measures and cuts.
+ */
+export function shortCommandLine(r: PreparedResult, maxLineBytes: number = PIPE_BUF, maxOutputBytes: number = NAGIOS_OUTPUT_LIMIT): string | undefined {
+  return shortLine(commandPrefix(r), r.output, maxLineBytes, maxOutputBytes);
 }
 
 /** True when the full output (up to `maxOutputBytes`) fits one pipe line without further cutting. */

@@ -101,3 +101,13 @@ export function fitEscapedOutput(escaped: string, maxBytes: number): { text: str
 export function composeOutput(summary: string, details: string, perfData: string): string {
   return formatPluginOutput({ summary, longOutput: details, perfData: perfData.trim() });
 }
+
+/**
+ * neutralizeOutput(composeOutput(...)), checking the parts rather than the
+ * joined text (the parts are slices of the message; the joined text would
+ * have to be flattened first). The joints add no control character.
+ */
+export function composeNeutralOutput(summary: string, details: string, perfData: string): string {
+  const composed = composeOutput(summary, details, perfData);
+  return NEEDS_NEUTRALIZING.test(summary) || NEEDS_NEUTRALIZING.test(details) || NEEDS_NEUTRALIZING.test(perfData) ? neutralizeOutput(composed) : composed;
+}

@@ -1,7 +1,7 @@
 import type { ConsumerQueue } from '../../clients/client-config.js';
-import type { MetricRecord } from '../format/index.js';
+import { recordTimeMs, type MetricRecord } from '../format/index.js';
 import { checkObjectName } from './object-names.js';
-import { composeOutput, hasNul, neutralizeOutput } from './output-text.js';
+import { composeNeutralOutput, hasNul } from './output-text.js';
 import { roleAllowed, serviceName, type NamingRules } from './service-naming.js';
 import { statusCode, statusWords } from './status-codes.js';
 import type { PreparedResult, RecordRef, RejectReason } from './types.js';
@@ -58,14 +58,15 @@ export function checkRecord(record: MetricRecord, ref: RecordRef, policy: Record
   if (code === undefined) {
     return reject('invalid-status', `metricStatus "${record.metricStatus}" is not a ${record.kind} status (${statusWords(record.kind).join(', ')})`);
   }
-  const ms = Date.parse(record.timestamp);
+  let ms = recordTimeMs(record.timestamp);
+  if (Number.isNaN(ms)) ms = Date.parse(record.timestamp);
   if (Number.isNaN(ms)) return reject('invalid-timestamp', `timestamp "${record.timestamp}" is not a date`);
   const timestamp = Math.floor(ms / 1000);
   if (timestamp <= 0) return reject('invalid-timestamp', `timestamp "${record.timestamp}" is before 1970`);
   if (timestamp > now + policy.maxFutureSkewSeconds) {
     return reject('future-timestamp', `timestamp "${record.timestamp}" is more than ${policy.maxFutureSkewSeconds} s in the future`);
   }
-  const output = neutralizeOutput(composeOutput(record.summaryData, record.detailsData, record.perfData));
+  const output = composeNeutralOutput(record.summaryData, record.detailsData, record.perfData);
   const result: PreparedResult = { ref, kind: record.kind, host: record.hostName, code, timestamp, output };
   if (service !== undefined) result.service = service;
   return { ok: true, result };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeliveryState, fromRanges, toRanges } from '../../bridges/msg-to-nagios/delivery-state.js';
 import { StateJournal } from '../../bridges/msg-to-nagios/state-journal.js';
-import { doneEntries } from '../../bridges/msg-to-nagios/delivery-state.js';
+import { doneEntries, doneEntriesGeneral } from '../../bridges/msg-to-nagios/delivery-state.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ref = (messageKey: string, index: number, total: number) => ({ messageKey, index, total });
@@ -12,6 +12,23 @@ const ref = (messageKey: string, index: number, total: number) => ({ messageKey,
 test('index ranges round-trip', (t) => {
   fc.assert(fc.property(fc.array(fc.nat(200)), (xs) => fromRanges(toRanges(xs)).join(',') === [...new Set(xs)].sort((a, b) => a - b).join(',')));
   t.deepEqual(toRanges([5, 1, 2, 3, 7]), [1, 3, 5, 5, 7, 7]);
+});
+
+test('journal entries of a batch: the one-pass path equals the general grouping, in any order (property)', (t) => {
+  const refs = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.nat(20)), { maxLength: 40 }).map((xs) => xs.map(([k, i]) => ref(k, i, 21)));
+  // Batches as writers see them: messages one after another, indices increasing.
+  const inOrder = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.uniqueArray(fc.nat(20), { maxLength: 21 })), { maxLength: 4 }).map((ms) => {
+    const seen = new Set<string>();
+    return ms.filter(([k]) => !seen.has(k) && seen.add(k)).flatMap(([k, xs]) => [...xs].sort((x, y) => x - y).map((i) => ref(k, i, 21)));
+  });
+  fc.assert(fc.property(fc.oneof(refs, inOrder), (rs) => t.deepEqual(doneEntries(rs), doneEntriesGeneral(rs))));
+  // Marking a whole message at once or record by record ends the same.
+  const a = new DeliveryState();
+  a.markDone([ref('m', 0, 3), ref('m', 1, 3), ref('m', 2, 3)]);
+  const b = new DeliveryState();
+  for (const i of [2, 0, 1]) b.markDone([ref('m', i, 3)]);
+  t.deepEqual(a.snapshot(), b.snapshot());
+  t.true(a.isMessageDone('m'));
 });
 
 test('a message is done when all its records are, and the window forgets the oldest keys', (t) => {

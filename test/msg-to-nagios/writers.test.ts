@@ -1,9 +1,10 @@
 import test from 'ava';
+import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '../../core/logger.js';
 import { CommandPipeWriter } from '../../bridges/msg-to-nagios/command-pipe-writer.js';
-import { PIPE_BUF } from '../../bridges/msg-to-nagios/external-command.js';
+import { commandLine, packChunks, PIPE_BUF } from '../../bridges/msg-to-nagios/external-command.js';
 import type { WriterStatus } from '../../bridges/msg-to-nagios/nagios-writer.js';
 import { discardSpoolFile, removeOrphanSpoolFiles, resolveSpoolIntent, SpoolWriter } from '../../bridges/msg-to-nagios/spool-writer.js';
 import { StateJournal } from '../../bridges/msg-to-nagios/state-journal.js';
@@ -153,4 +154,31 @@ test('spool intents are settled from the directory, and only this instance\'s un
   fs.writeFileSync(path.join(d, '.gridmsg-someone-else-cHALF01.tmp'), '');
   t.deepEqual(removeOrphanSpoolFiles(d, 'me').sort(), ['.gridmsg-me-cHALF00.tmp', 'cMINE00']);
   t.deepEqual(fs.readdirSync(d).sort(), ['.gridmsg-someone-else-cHALF01.tmp', 'cNAGIOS', 'cOTHER0', 'cRELEAS', 'cRELEAS.ok']);
+});
+
+test('pipe writer: lines are packed into writes exactly as packChunks packs them, long and non-ASCII outputs included (property)', async (t) => {
+  const { dir, journal } = setup(t);
+  const fifo = path.join(dir, 'nagios.cmd');
+  makeFifo(fifo);
+  const reader = new FifoReader(fifo);
+  t.teardown(() => reader.close());
+  const writer = new CommandPipeWriter({ path: fifo, journal, logger: silentLogger() });
+  t.teardown(() => writer.close());
+  const piece = fc.constantFrom('OK', ' ', 'é', '日本', '🚀', '\\', '\n', 'x'.repeat(200), 'y'.repeat(3000));
+  let expected = '';
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), { minLength: 1, maxLength: 40 }), async (outputs) => {
+      const batch = results(outputs.length, `site/p${run++}`, (i) => outputs[i]!);
+      const lines = batch.map((item) => ({ line: commandLine(item).line, item }));
+      const writesBefore = writer.writes;
+      await writer.write(batch, new AbortController().signal);
+      expected += lines.map((l) => l.line).join('');
+      t.is(writer.writes - writesBefore, packChunks(lines, PIPE_BUF).length);
+      t.true(batch.every((r) => journal.state.isDone(r.ref)));
+    }),
+    { numRuns: 30 },
+  );
+  t.true(await reader.waitFor((r) => r.bytes >= Buffer.byteLength(expected)));
+  t.is(reader.text(), expected);
 });

@@ -1,0 +1,108 @@
+/**
+ * CPU cost of the central bridge's own work, without broker and Nagios: the
+ * ingest engine (plan, checks, journal with fsync per group) and the real
+ * command-pipe writer into a FIFO that `cat > /dev/null` drains, for
+ * messages shaped like bench/ingest.ts's (100 results each, grid format).
+ * For profiling between full runs of bench/ingest.ts:
+ *
+ *   npx tsx bench/ingest-engine.ts [RESULTS=200000]
+ *   node --cpu-prof --import tsx bench/ingest-engine.ts
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { ReceivedMessage } from '../clients/api.js';
+import type { ConsumerQueue } from '../clients/client-config.js';
+import { encodeRecords, isoTimestamp, messageHeaders, type MetricRecord } from '../bridges/format/index.js';
+import { CommandPipeWriter } from '../bridges/msg-to-nagios/command-pipe-writer.js';
+import { IngestEngine } from '../bridges/msg-to-nagios/ingest-engine.js';
+import { DEFAULT_ILLEGAL_NAME_CHARS } from '../bridges/msg-to-nagios/object-names.js';
+import { StateJournal } from '../bridges/msg-to-nagios/state-journal.js';
+import type { KnownObjects } from '../bridges/msg-to-nagios/known-objects.js';
+import { silentLogger } from '../core/logger.js';
+import { tempDir } from '../test/helpers/tmp.js';
+
+const RESULTS = Number(process.argv[2] ?? 200_000);
+const HOSTS = 200;
+const SERVICES = 50;
+const PER_MESSAGE = 100;
+const SITE = 'CERN-PROD';
+/** Messages handed in at once (the bridge's prefetch in bench/ingest.ts). */
+const WINDOW = 500;
+
+function record(i: number, base: number): MetricRecord {
+  const host = `wn${i % HOSTS}.cern.ch`;
+  return {
+    kind: 'service',
+    serviceURI: host,
+    hostName: host,
+    serviceFlavour: 'CREAM-CE',
+    siteName: SITE,
+    metricStatus: (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[i % 4]!,
+    metricName: `org.sam.Probe-${Math.floor(i / HOSTS) % SERVICES}`,
+    summaryData: `OK - job ${i} submitted and finished in 42 s`,
+    detailsData: 'queue long, exit 0',
+    perfData: 'time=42s;60;120',
+    gatheredAt: 'nagios.cern.ch',
+    timestamp: isoTimestamp(base + Math.floor(i / (HOSTS * SERVICES))),
+    nagiosName: 'nagios.cern.ch',
+    role: 'site',
+    voName: 'ops',
+    stateType: 'HARD',
+  };
+}
+
+async function main(): Promise<void> {
+  const tmp = tempDir('gridmsg-bench-engine-');
+  const fifo = path.join(tmp.dir, 'nagios.cmd');
+  execFileSync('mkfifo', [fifo]);
+  const drain = spawn('sh', ['-c', `exec cat "${fifo}" > /dev/null`], { stdio: 'ignore' });
+  try {
+    const queue: ConsumerQueue = { site: SITE, tenant: 'EGI', role: 'site', destination: `/queue/Consumer.central.${SITE}`, hosts: ['*.cern.ch'] };
+    const known: KnownObjects = { hosts: new Set(), services: new Map() };
+    for (let h = 0; h < HOSTS; h++) {
+      known.hosts.add(`wn${h}.cern.ch`);
+      known.services.set(`wn${h}.cern.ch`, new Set(Array.from({ length: SERVICES }, (_, s) => `org.sam.Probe-${s}`)));
+    }
+    const base = Math.floor(Date.now() / 1000) - 86_400;
+    const messages: ReceivedMessage[] = [];
+    for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {
+      const records: MetricRecord[] = [];
+      for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(record(i, base));
+      const body = Buffer.from(encodeRecords(records, 'grid'));
+      const headers = messageHeaders({ recordCount: records.length, siteName: SITE, role: 'site', nagiosHost: 'nagios.cern.ch', bodyFormat: 'grid' });
+      messages.push({ destination: queue.destination, headers, body, text: () => body.toString(), idempotencyKey: `bench-${m}`, broker: 'bench' });
+    }
+    const logger = silentLogger();
+    const journal = StateJournal.open({ dir: path.join(tmp.dir, 'state') });
+    const writer = new CommandPipeWriter({ path: fifo, journal, logger });
+    const engine = new IngestEngine({
+      journal,
+      writer,
+      sendError: () => Promise.resolve(),
+      knownObjects: () => known,
+      logger,
+      policy: { naming: {}, illegalNameChars: DEFAULT_ILLEGAL_NAME_CHARS, maxFutureSkewSeconds: 300, maxRecordBytes: 65536, unknownAction: 'reject', maxOutputBytes: 8192, errorDestination: '/queue/errors' },
+    });
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    // Like the consumer: up to WINDOW messages in progress, the next handed in as one is acked.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < messages.length) await engine.handle(messages[next++]!, queue);
+    };
+    await Promise.all(Array.from({ length: Math.min(WINDOW, messages.length) }, worker));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    const s = engine.stats();
+    if (s.submitted !== RESULTS) throw new Error(`submitted ${s.submitted} of ${RESULTS}: ${JSON.stringify(s)}`);
+    console.log(`bench/ingest-engine: ${RESULTS} results in ${seconds.toFixed(2)} s = ${Math.round(RESULTS / seconds)} results/s`);
+    console.log(`  CPU per result: ${((cpu.user / RESULTS)).toFixed(1)} us user + ${(cpu.system / RESULTS).toFixed(1)} us system; pipe writes ${writer.writes}, fsyncs ${journal.fsyncs}`);
+    writer.close();
+    journal.close();
+  } finally {
+    drain.kill();
+    tmp.cleanup();
+  }
+}
+
+await main();
