@@ -170,8 +170,9 @@ test('site client configurations have exactly the SiteClientConfig shape: own pa
 test('consumer client configurations have exactly the ConsumerClientConfig shape, one queue per site read', (t) => {
   const files = byPath(generateBrokerNetwork(registry).files);
   const argo = parse(files.get('consumers/argo-central.yaml')!.content) as Record<string, unknown>;
-  t.deepEqual(Object.keys(argo).sort(), ['brokers', 'consumer', 'credentials', 'errorDestination', 'kind', 'queues', 'verification']);
+  t.deepEqual(Object.keys(argo).sort(), ['brokers', 'consumer', 'credentials', 'errorDestination', 'kind', 'prefetch', 'queues', 'verification']);
   t.is((argo['queues'] as unknown[]).length, registry.sites.length);
+  t.true(Number.isInteger(argo['prefetch']) && (argo['prefetch'] as number) >= 1 && (argo['prefetch'] as number) <= 100, 'a sized prefetch');
   t.deepEqual(argo['credentials'], {});
   t.deepEqual(argo['verification'], { caFile: '/etc/gridmsg/tls/igtf-sites-ca.pem' });
   t.deepEqual((argo['brokers'] as unknown[])[0], {
