@@ -46,7 +46,7 @@ export interface ConnectorPlan {
   scheme: LinkScheme;
   /** Remote brokers, preferred active first (their ssl or plain OpenWire port). */
   remotes: Array<{ name: string; host: string; port: number }>;
-  /** Queue wildcards forwarded whether or not anyone consumes remotely. */
+  /** Queues forwarded whether or not anyone consumes remotely, each by name (no wildcard). */
   staticQueues: string[];
   /** Consumers whose queues this connector carries. */
   consumers: string[];
@@ -197,8 +197,10 @@ export function planNetwork(registry: Registry): NetworkPlan {
             const rb = brokerByName.get(b);
             return rb ? [{ name: rb.name, host: rb.host, port: (scheme === 'ssl' ? rb.ports.openwireSsl : rb.ports.openwire) ?? 0 }] : [];
           }),
+          // Every queue by name, never `Consumer.<consumer>.>`: on ActiveMQ 5.17 a bridge's wildcard subscription creates a
+          // queue literally named so, into which the virtual topic then copies every site message (docs/broker-network.md).
           staticQueues: [
-            ...l.consumers.map(consumerQueueWildcard),
+            ...(flows.get(pair.name)?.linkQueueNames.get(l.name) ?? []),
             // The probes towards each consumer pair this link leads to travel the same way as that pair's consumer queues.
             ...sorted(l.consumers.map((c) => consumerPair.get(c)!)).map((p) => probeQueue(registry.naming, p)),
           ],

@@ -74,6 +74,8 @@ export interface PairFlow {
   pair: string;
   /** Queues each network connector leaving this pair forwards (by connector name). */
   linkQueues: Map<string, number>;
+  /** Their names, sorted: the connector's static includes (never a wildcard, see docs/broker-network.md). */
+  linkQueueNames: Map<string, string[]>;
   /** Queues each consumer of this pair reads. */
   consumerQueues: Map<string, number>;
   /** All queue subscriptions on a broker of this pair (when active). */
@@ -83,7 +85,7 @@ export interface PairFlow {
 /** The queue subscriptions on each pair: network connectors (one per queue they forward) and consumers (one per queue they read). Pure. */
 export function pairFlows(registry: Registry, network: NetworkModel): Map<string, PairFlow> {
   const flows = new Map<string, PairFlow>(
-    registry.pairs.map((p) => [p.name, { pair: p.name, linkQueues: new Map(), consumerQueues: new Map(), subscriptions: 0 }]),
+    registry.pairs.map((p) => [p.name, { pair: p.name, linkQueues: new Map(), linkQueueNames: new Map(), consumerQueues: new Map(), subscriptions: 0 }]),
   );
   const siteByName = new Map(registry.sites.map((s) => [s.name, s]));
   const linkByEnds = new Map(network.links.map((l) => [`${l.from}\u0000${l.to}`, l.name]));
@@ -102,7 +104,10 @@ export function pairFlows(registry: Registry, network: NetworkModel): Map<string
   }
   for (const l of network.links) {
     const f = flows.get(l.from);
-    if (f) f.linkQueues.set(l.name, queuesOnLink.get(l.name)?.size ?? 0);
+    if (!f) continue;
+    const names = [...(queuesOnLink.get(l.name) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    f.linkQueues.set(l.name, names.length);
+    f.linkQueueNames.set(l.name, names);
   }
   for (const c of registry.consumers) {
     const f = flows.get(c.pair);
