@@ -115,7 +115,12 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
 
     const startConsumer = async (c: ConsumerClientConfig): Promise<Consumer> => {
       const next = createConsumer({ brokers: c.brokers, credentials: c.credentials, logger: log });
-      next.on('state', (state, broker) => log.info(`broker connection ${state}`, { broker: broker ?? '' }));
+      // A state without a broker (closed, reconnecting) concerns the last broker connected to.
+      let lastBroker: string | undefined;
+      next.on('state', (state, broker) => {
+        lastBroker = broker ?? lastBroker;
+        log.info(`broker connection ${state}`, lastBroker === undefined ? {} : { broker: lastBroker });
+      });
       consumer = next;
       await Promise.all(
         c.queues.map((queue) =>
