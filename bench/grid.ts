@@ -430,7 +430,9 @@ async function main(): Promise<void> {
           const stopped = w.next('stopped').catch(() => undefined);
           w.send({ type: 'shutdown' });
           await Promise.race([stopped, sleep(60_000)]);
-          if (w.child.exitCode === null) w.child.kill('SIGKILL');
+          // It exits on its own after `stopped` (and then writes its --profile); SIGKILL only if it does not.
+          if (w.child.exitCode === null) await Promise.race([new Promise((r) => w.child.once('exit', r)), sleep(10_000)]);
+          if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
         }),
       );
     });

@@ -127,6 +127,8 @@ process.on('message', (m: ToWorker) => {
       await Promise.all(runs.map((r) => r.bridge.stop()));
       send({ type: 'stopped' });
       process.disconnect?.();
+      // Exit even if a handle lingers, so a --cpu-prof profile is written (it is written at exit).
+      setTimeout(() => process.exit(0), 200).unref();
     })();
   }
 });
