@@ -3,7 +3,8 @@
  *
  *   npx tsx bench/grid.ts [--sites 250] [--rate 100] [--duration 180] [--regions 4]
  *                         [--services 20] [--workers 2] [--mode spool|pipe]
- *                         [--scenario both|steady|kill] [--heap-mb 256] [--keep]
+ *                         [--scenario both|steady|kill] [--heap-mb 256] [--result-bytes 400]
+ *                         [--profile] [--keep]
  *
  * A registry of SITES sites on REGIONS regional failover pairs and a central
  * pair (2 x (REGIONS + 1) real ActiveMQ brokers, dev up's functions, every
@@ -26,7 +27,18 @@
  *
  * Goal (issue 7): 25,000 results/s end to end, 0 lost, 0 duplicates, p99 < 2 s,
  * recovery < 30 s. This machine has 2 cores shared with other work: run it
- * at a reduced scale and read the figures as what they are.
+ * at a reduced scale and read the figures as what they are. What the goal
+ * would take comes from the CPU breakdown each scenario prints: µs of CPU
+ * per delivered result of every part (brokers by role, site bridges,
+ * central bridge, central Nagios), read from /proc/PID/stat of every process
+ * the rehearsal started, before and after the scenario, net of an idle
+ * baseline, and the results/s per core that implies.
+ *
+ * --result-bytes: bytes per result in a message; RATE x this is the
+ * registry's network.messageSize, which sizes the network-bridge and
+ * consumer prefetch to the brokers' memory (topology/flow-sizing.ts).
+ * --profile: V8 CPU profiles of the site-bridge processes in STATE/profiles
+ * (with --keep; `npx tsx bench/grid/profile-top.ts FILE.cpuprofile`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +54,7 @@ import { startProcess, type ManagedProcess } from '../core/process.js';
 import { loadRegistry } from '../topology/index.js';
 import { lastCentralStats } from '../demo/observe.js';
 import { writeCentralBench, type CentralBench } from './grid/central.js';
-import { LineFollower, processCpuSeconds, processMemoryMb } from './grid/follow.js';
+import { CpuMeter, LineFollower, processMemoryMb } from './grid/follow.js';
 import type { FromWorker, ToWorker, WorkerSetup, WorkerSite, WorkerSiteStats } from './grid/protocol.js';
 import { CONSUMER, gridRegistryYaml, regionOf, siteHost, siteName } from './grid/registry.js';
 import { parseOutput } from './grid/result-line.js';
@@ -61,6 +73,8 @@ const { values: opts } = parseArgs({
     mode: { type: 'string', default: 'spool' },
     scenario: { type: 'string', default: 'both' },
     'heap-mb': { type: 'string', default: '256' },
+    'result-bytes': { type: 'string', default: '400' },
+    profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -76,6 +90,9 @@ const REGIONS = int('regions', 1);
 const SERVICES = int('services', 1);
 const WORKERS = Math.min(int('workers', 1), SITES);
 const HEAP_MB = int('heap-mb', 128);
+/** Bytes one result takes in a message (grid format): with RATE results per message, the registry's network.messageSize. */
+const RESULT_BYTES = int('result-bytes', 1);
+const PROFILE = opts.profile === true;
 const MODE = opts.mode === 'pipe' ? 'pipe' : 'spool';
 const SCENARIOS = opts.scenario === 'both' ? ['steady', 'kill'] : [String(opts.scenario)];
 
@@ -103,7 +120,8 @@ function startWorker(dir: string, index: number, setup: WorkerSetup): Worker {
   const logFd = fs.openSync(path.join(dir, `worker-${index}.log`), 'a');
   // Many spools fsync at once: more libuv threads than the default 4, so file reads do not queue behind them.
   const child = fork(path.join(REPO, 'bench', 'grid', 'site-worker.ts'), [file], {
-    execArgv: ['--import', 'tsx'],
+    // --profile: a V8 CPU profile of each site-bridge process (written when it exits; summarize with bench/grid/profile-top.ts).
+    execArgv: ['--import', 'tsx', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : [])],
     stdio: ['ignore', logFd, logFd, 'ipc'],
     cwd: REPO,
     env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
@@ -173,22 +191,61 @@ async function memory(brokers: StartedBroker[], workers: Worker[], centralBridge
 
 const mb = (n: number): string => `${n.toFixed(0)} MB`;
 
-type CpuGroups = Record<'site bridges' | 'brokers' | 'central bridge' | 'central Nagios', number>;
+const CPU_GROUPS = ['regional brokers', 'central brokers', 'site bridges', 'central bridge', 'central Nagios'] as const;
+type CpuGroup = (typeof CPU_GROUPS)[number];
+type CpuGroups = Record<CpuGroup, number>;
 
-/** CPU seconds used so far by each part (a process that died keeps what it had used at the last reading). */
-function cpuNow(brokers: StartedBroker[], workers: Worker[], centralBridge: ManagedProcess, nagios: RunningNagios, last: Map<number, number>): CpuGroups {
-  const of = (pid: number | undefined): number => {
-    if (pid === undefined) return 0;
-    const v = processCpuSeconds(pid);
-    if (v !== undefined) last.set(pid, v);
-    return last.get(pid) ?? 0;
-  };
+/**
+ * CPU seconds (utime + stime from /proc/PID/stat) used so far by every
+ * process the rehearsal started, with its descendants (Nagios' workers),
+ * summed per part. A process that died keeps what it had used at its last
+ * reading (the broker killed -9).
+ */
+function cpuNow(brokers: StartedBroker[], workers: Worker[], centralBridge: ManagedProcess, nagios: RunningNagios, meter: CpuMeter): CpuGroups {
+  const parents = CpuMeter.parents();
+  const of = (pid: number | undefined): number => (pid === undefined ? 0 : meter.seconds(pid, parents));
+  const brokersOf = (central: boolean): number => brokers.filter((b) => (b.pair === 'central') === central).reduce((n, b) => n + of(b.pid), 0);
   return {
+    'regional brokers': brokersOf(false),
+    'central brokers': brokersOf(true),
     'site bridges': workers.reduce((n, w) => n + of(w.child.pid), 0),
-    brokers: brokers.reduce((n, b) => n + of(b.pid), 0),
     'central bridge': of(centralBridge.pid),
     'central Nagios': of(nagios.process.pid),
   };
+}
+
+/** The CPU lines of a scenario: per part, cores used, and µs of CPU per delivered result net of the idle baseline, and what that means in capacity. */
+function cpuReport(before: CpuGroups, after: CpuGroups, idle: CpuGroups, seconds: number, delivered: number, harnessSeconds: number): string[] {
+  const used = (k: CpuGroup): number => after[k] - before[k];
+  const net = (k: CpuGroup): number => Math.max(0, used(k) - idle[k] * seconds);
+  const us = (cpu: number): number => (cpu * 1e6) / Math.max(1, delivered);
+  const perCore = (micro: number): string => (micro > 0 ? `${Math.round(1e6 / micro).toLocaleString('en-US')}/s per core` : '-');
+  const total = CPU_GROUPS.reduce((n, k) => n + used(k), 0);
+  const totalNet = CPU_GROUPS.reduce((n, k) => n + net(k), 0);
+  const idleCores = CPU_GROUPS.reduce((n, k) => n + idle[k], 0);
+  const brokersNet = net('regional brokers') + net('central brokers');
+  const rows: Array<[string, number, number]> = [
+    ['brokers (all 2 x (regions + 1))', used('regional brokers') + used('central brokers'), brokersNet],
+    ['  regional brokers', used('regional brokers'), net('regional brokers')],
+    ['  central brokers', used('central brokers'), net('central brokers')],
+    ['site bridges (simulated sites)', used('site bridges'), net('site bridges')],
+    ['central bridge', used('central bridge'), net('central bridge')],
+    ['central Nagios (with its workers)', used('central Nagios'), net('central Nagios')],
+    ['total', total, totalNet],
+  ];
+  const lines = [
+    `  CPU over the scenario (${seconds.toFixed(0)} s, ${delivered} results delivered; /proc/PID/stat utime+stime of every process started, before and after; idle baseline ${idleCores.toFixed(2)} cores subtracted):`,
+    `    ${'part'.padEnd(36)} ${'cores'.padStart(6)} ${'us/result'.padStart(10)} ${'net us'.padStart(8)}  capacity (net)`,
+  ];
+  for (const [name, cpu, n] of rows) {
+    lines.push(`    ${name.padEnd(36)} ${(cpu / seconds).toFixed(2).padStart(6)} ${us(cpu).toFixed(1).padStart(10)} ${us(n).toFixed(1).padStart(8)}  ${perCore(us(n))}`);
+  }
+  const totalUs = us(totalNet);
+  lines.push(`    (the rehearsal's own process, not counted: ${(harnessSeconds / seconds).toFixed(2)} cores; machine: ${os.cpus().length} cores)`);
+  lines.push(
+    `  capacity implied: ${totalUs.toFixed(0)} us of CPU per result end to end = ${perCore(totalUs)} of the whole bus; ${RATE} results per message; 25,000 results/s would need about ${((25_000 * totalUs) / 1e6 + idleCores).toFixed(1)} cores (net cost plus the ${idleCores.toFixed(2)}-core idle baseline)`,
+  );
+  return lines;
 }
 
 interface ScenarioReport {
@@ -204,8 +261,9 @@ async function scenario(
   const tally = new Tally(run);
   ctx.follower.tally = tally;
   const statsBefore = lastCentralStats(fs.readFileSync(ctx.centralLog, 'utf8'));
-  const cpuSeen = new Map<number, number>();
+  const cpuSeen = new CpuMeter();
   const cpuBefore = cpuNow(ctx.brokers, ctx.workers, ctx.centralBridge, ctx.nagios, cpuSeen);
+  const harnessBefore = process.cpuUsage();
   const started = Date.now();
   const durationMs = DURATION * 1000;
   log(`scenario ${name}: ${SITES} sites x ${RATE} results/s for ${DURATION} s (${SITES * RATE} results/s offered)`);
@@ -298,15 +356,9 @@ async function scenario(
       lines.push(`    recovery (both of the above): ${recovery === undefined ? 'not complete' : `${(recovery / 1000).toFixed(1)} s`}`);
     }
     const seconds = (Date.now() - started) / 1000;
-    const groups = Object.keys(cpuAfter) as Array<keyof CpuGroups>;
-    const used = groups.map((k) => [k, cpuAfter[k] - cpuBefore[k]] as const);
-    const cores = used.reduce((n, [, c]) => n + c, 0) / seconds;
-    lines.push(`  CPU used: ${used.map(([k, c]) => `${k} ${(c / seconds).toFixed(2)}`).join(', ')} cores (total ${cores.toFixed(2)} of ${os.cpus().length}); idle baseline ${groups.map((k) => `${k} ${idle[k].toFixed(2)}`).join(', ')}`);
-    const perResult = used.map(([k, c]) => [k, (Math.max(0, c - idle[k] * seconds) * 1e6) / Math.max(1, acc.delivered)] as const);
-    const totalUs = perResult.reduce((n, [, us]) => n + us, 0);
-    const idleCores = groups.reduce((n, k) => n + idle[k], 0);
+    const harness = process.cpuUsage(harnessBefore);
     if (acc.delivered < acc.generated * 0.9) lines.push('  CPU per result: not computed, most results were not delivered');
-    else lines.push(`  CPU per result delivered, net of the idle baseline: ${perResult.map(([k, us]) => `${k} ${us.toFixed(0)} us`).join(', ')}; total ${totalUs.toFixed(0)} us: 25,000 results/s in messages of ${RATE} would need about ${((25_000 * totalUs) / 1e6 + idleCores).toFixed(1)} cores`);
+    else lines.push(...cpuReport(cpuBefore, cpuAfter, idle, seconds, acc.delivered, (harness.user + harness.system) / 1e6));
     const m = peakMemory;
     if (m) {
       const active = m.brokers;
@@ -328,7 +380,7 @@ async function main(): Promise<void> {
   try {
     log(`state in ${dir}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const registryFile = path.join(dir, 'registry.yaml');
-    fs.writeFileSync(registryFile, gridRegistryYaml(SITES, REGIONS));
+    fs.writeFileSync(registryFile, gridRegistryYaml(SITES, REGIONS, RATE * RESULT_BYTES));
     const registry = loadRegistry(registryFile);
     const netDir = path.join(dir, 'network');
     const net = await prepareLocalNetwork(registry, netDir, { maxHeapMb: HEAP_MB });
@@ -378,7 +430,9 @@ async function main(): Promise<void> {
           const stopped = w.next('stopped').catch(() => undefined);
           w.send({ type: 'shutdown' });
           await Promise.race([stopped, sleep(60_000)]);
-          if (w.child.exitCode === null) w.child.kill('SIGKILL');
+          // It exits on its own after `stopped` (and then writes its --profile); SIGKILL only if it does not.
+          if (w.child.exitCode === null) await Promise.race([new Promise((r) => w.child.once('exit', r)), sleep(10_000)]);
+          if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
         }),
       );
     });
@@ -386,7 +440,7 @@ async function main(): Promise<void> {
     log(`${WORKERS} site-bridge processes up (${workers.map((w) => `pid ${w.child.pid}: ${w.sites.length} sites`).join(', ')})`);
 
     // What everything costs doing nothing (10 JVMs, bridges' timers, Nagios), to tell it from the cost per result.
-    const idleSeen = new Map<number, number>();
+    const idleSeen = new CpuMeter();
     const idleFrom = cpuNow(brokers, workers, centralBridge, nagios, idleSeen);
     const idleStart = Date.now();
     await unlessAborted(sleep(15_000));

@@ -31,10 +31,11 @@ function connectorXml(c: ConnectorPlan, login: { user: string; passwordKey: stri
       consumerTTL: 1,
       alwaysSyncSend: true,
       bridgeTempDestinations: false,
-      prefetchSize: 1000,
+      prefetchSize: c.prefetch,
     },
     [
       comment(`to pair ${c.toPair} (${c.remotes.map((r) => r.name).join(', ')}) for consumer${c.consumers.length > 1 ? 's' : ''} ${c.consumers.join(', ')}; declared here only, one-way`),
+      comment(`prefetchSize ${c.prefetch} on each of its ${c.queueCount} queue${c.queueCount === 1 ? '' : 's'}: sized to this broker's memory limit and network.messageSize (docs/broker-network.md)`),
       el(
         'staticallyIncludedDestinations',
         {},

@@ -8,6 +8,8 @@ import type { BrokerEndpoint, ConsumerClientConfig, Credentials, SiteClientConfi
 import {
   buildNetwork,
   clientScheme,
+  consumerPrefetch,
+  pairFlows,
   consumerQueue,
   hasPassword,
   publishPairs,
@@ -86,6 +88,7 @@ export function siteClientConfigs(registry: Registry): SiteClientConfig[] {
 
 export function consumerClientConfigs(registry: Registry, network: NetworkModel = buildNetwork(registry)): ConsumerClientConfig[] {
   const signed = registry.security.signing.enabled;
+  const flows = pairFlows(registry, network);
   return registry.consumers.map((c) => {
     const brokers = endpointsOf(registry, c.pair, c, c.certificateDn === undefined ? undefined : partyTlsFiles(registry, c));
     const cfg: ConsumerClientConfig = {
@@ -107,6 +110,7 @@ export function consumerClientConfigs(registry: Registry, network: NetworkModel 
         }),
       errorDestination: stompQueue(c.errorQueue),
       credentials: configCredentials(c.credentials, registry.baseDir, brokers),
+      prefetch: consumerPrefetch(registry, flows, c).prefetch,
     };
     if (signed) cfg.verification = { caFile: path.resolve(registry.baseDir, registry.security.signing.caFile) };
     return cfg;

@@ -15,7 +15,7 @@ import {
   virtualTopicName,
   type NetworkModel,
 } from '../topology/index.js';
-import { brokerAuthMode, linkScheme, type AuthMode, type LinkScheme } from '../topology/index.js';
+import { brokerAuthMode, brokerPrefetch, linkScheme, MAX_NETWORK_PREFETCH, pairFlows, type AuthMode, type LinkScheme, type PairFlow } from '../topology/index.js';
 import type { Broker, Pair, Registry } from '../topology/index.js';
 import { NETWORK_GROUP, passwordKey, planIdentities, type PlannedUser } from './identities.js';
 import { brokerStores, type BrokerStores } from './tls-instance.js';
@@ -46,11 +46,15 @@ export interface ConnectorPlan {
   scheme: LinkScheme;
   /** Remote brokers, preferred active first (their ssl or plain OpenWire port). */
   remotes: Array<{ name: string; host: string; port: number }>;
-  /** Queue wildcards forwarded whether or not anyone consumes remotely. */
+  /** Queues forwarded whether or not anyone consumes remotely, each by name (no wildcard). */
   staticQueues: string[];
   /** Consumers whose queues this connector carries. */
   consumers: string[];
   messageTtl: number;
+  /** Queues it forwards from this pair (one bridge subscription each). */
+  queueCount: number;
+  /** prefetchSize of its subscriptions, sized by flow-sizing.ts (this broker's memory, network.messageSize). */
+  prefetch: number;
 }
 
 export interface BrokerPlan {
@@ -68,6 +72,8 @@ export interface BrokerPlan {
   topics: string[];
   queues: string[];
   connectors: ConnectorPlan[];
+  /** Queue subscriptions (bridges and consumers) on this pair, which share the prefetch memory (flow-sizing.ts). */
+  flow: PairFlow;
 }
 
 export interface NetworkPlan {
@@ -84,6 +90,7 @@ export function planNetwork(registry: Registry): NetworkPlan {
   const topicOf = new Map(registry.sites.map((s) => [s.name, siteTopic(registry.naming, s)]));
   const sitesByName = new Map(registry.sites.map((s) => [s.name, s]));
   const consumerPair = new Map(registry.consumers.map((c) => [c.name, c.pair]));
+  const flows = pairFlows(registry, network);
 
   const plans: BrokerPlan[] = [];
   for (const pair of registry.pairs) {
@@ -190,15 +197,20 @@ export function planNetwork(registry: Registry): NetworkPlan {
             const rb = brokerByName.get(b);
             return rb ? [{ name: rb.name, host: rb.host, port: (scheme === 'ssl' ? rb.ports.openwireSsl : rb.ports.openwire) ?? 0 }] : [];
           }),
+          // Every queue by name, never `Consumer.<consumer>.>`: on ActiveMQ 5.17 a bridge's wildcard subscription creates a
+          // queue literally named so, into which the virtual topic then copies every site message (docs/broker-network.md).
           staticQueues: [
-            ...l.consumers.map(consumerQueueWildcard),
+            ...(flows.get(pair.name)?.linkQueueNames.get(l.name) ?? []),
             // The probes towards each consumer pair this link leads to travel the same way as that pair's consumer queues.
             ...sorted(l.consumers.map((c) => consumerPair.get(c)!)).map((p) => probeQueue(registry.naming, p)),
           ],
           consumers: l.consumers,
           messageTtl: network.messageTtl,
+          queueCount: flows.get(pair.name)?.linkQueues.get(l.name) ?? 0,
+          prefetch: MAX_NETWORK_PREFETCH, // per broker below
         };
       });
+    const flow = flows.get(pair.name)!;
 
     const members = pair.brokers.flatMap((b) => {
       const br = brokerByName.get(b);
@@ -215,7 +227,8 @@ export function planNetwork(registry: Registry): NetworkPlan {
         authz,
         topics: sorted(topics),
         queues: sorted(queues),
-        connectors,
+        connectors: connectors.map((c) => ({ ...c, prefetch: brokerPrefetch(registry, broker, flow, MAX_NETWORK_PREFETCH).prefetch })),
+        flow,
       };
       if (partner) plan.partner = partner;
       const stores = brokerStores(registry, broker);

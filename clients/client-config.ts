@@ -74,6 +74,12 @@ export interface ConsumerClientConfig {
   credentials: Credentials;
   /** Signed mode: reject unsigned messages; CA bundle that signs the sites' certificates. */
   verification?: { caFile: string };
+  /**
+   * Prefetch (activemq.prefetchSize) of each queue subscription, sized by the
+   * generator so that all the consumer's queues together fit its brokers'
+   * memory limit (topology/flow-sizing.ts). Absent: the consumer's own default.
+   */
+  prefetch?: number;
 }
 
 export type ClientConfig = SiteClientConfig | ConsumerClientConfig;

@@ -170,7 +170,7 @@ function queues(c: Checker): ConsumerQueue[] {
 }
 
 function consumer(c: Checker): ConsumerClientConfig {
-  const obj = c.object([], ['kind', 'consumer', 'brokers', 'queues', 'errorDestination', 'credentials'], ['verification']);
+  const obj = c.object([], ['kind', 'consumer', 'brokers', 'queues', 'errorDestination', 'credentials'], ['verification', 'prefetch']);
   const cfg: ConsumerClientConfig = {
     kind: 'consumer',
     consumer: c.req(['consumer']),
@@ -182,6 +182,11 @@ function consumer(c: Checker): ConsumerClientConfig {
   if (obj['verification'] !== undefined) {
     c.object(['verification'], ['caFile'], []);
     cfg.verification = { caFile: c.file(['verification', 'caFile'])! };
+  }
+  if (obj['prefetch'] !== undefined) {
+    const v = obj['prefetch'];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10_000) c.fail(['prefetch'], `must be a whole number 1-10000, not ${JSON.stringify(v)}`);
+    cfg.prefetch = v;
   }
   return cfg;
 }

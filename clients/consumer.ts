@@ -213,7 +213,7 @@ class GridmsgConsumer implements Consumer {
       if (!d.session.alive) continue; // its session is gone: the broker redelivers it
       sub.running++;
       void this.handle(sub, d)
-        .catch((err: unknown) => this.connection.logger.error('message handling failed', { destination: sub.destination, error: describeError(err) }))
+        .catch((err: unknown) => this.connection.logger.error('message handling failed', { broker: d.session.broker, destination: sub.destination, error: describeError(err) }))
         .finally(() => {
           sub.running--;
           this.dispatch(sub);
@@ -245,6 +245,7 @@ class GridmsgConsumer implements Consumer {
           return;
         }
         log.warn('message handler failed; will retry', {
+          broker: d.session.broker,
           destination: sub.destination,
           messageId: d.messageId,
           attempt: String(attempts),
@@ -259,7 +260,7 @@ class GridmsgConsumer implements Consumer {
   private async deadLetter(sub: Subscription, d: Delivery, reason: string, attempts: number): Promise<void> {
     const log = this.connection.logger;
     if (sub.deadLetterDestination === undefined) {
-      log.error('message failed too often; NACKed to the broker dead-letter queue', { destination: sub.destination, messageId: d.messageId, error: reason });
+      log.error('message failed too often; NACKed to the broker dead-letter queue', { broker: d.session.broker, destination: sub.destination, messageId: d.messageId, error: reason });
       d.session.nack(d.ackId, sub.id);
       return;
     }
@@ -276,13 +277,13 @@ class GridmsgConsumer implements Consumer {
         idempotencyKey: d.message.idempotencyKey ?? `dlq:${d.messageId}`,
       });
     } catch (err) {
-      log.error('could not dead-letter a message; NACKing it', { destination: sub.deadLetterDestination, error: describeError(err) });
+      log.error('could not dead-letter a message; NACKing it', { broker: d.session.broker, destination: sub.destination, deadLetter: sub.deadLetterDestination, error: describeError(err) });
       d.session.nack(d.ackId, sub.id);
       return;
     }
     rememberKey(sub.deadLettered, d.messageId);
     sub.attempts.delete(d.messageId);
-    log.warn('message dead-lettered', { destination: sub.destination, deadLetter: sub.deadLetterDestination, messageId: d.messageId, error: reason });
+    log.warn('message dead-lettered', { broker: d.session.broker, destination: sub.destination, deadLetter: sub.deadLetterDestination, messageId: d.messageId, error: reason });
     d.session.ack(d.ackId, sub.id);
   }
 

@@ -22,7 +22,9 @@ class GridmsgPublisher implements Publisher {
 
   constructor(options: PublisherOptions) {
     const window = positive('receiptWindow', options.receiptWindow, DEFAULT_WINDOW);
-    this.connection = new Connection(resolveConnectionOptions(options));
+    // Connection events of a publisher concern its one destination: a child logger puts it on each line.
+    const logger = options.logger && options.destination !== undefined ? options.logger.child({ destination: options.destination }) : options.logger;
+    this.connection = new Connection(resolveConnectionOptions({ ...options, ...(logger === undefined ? {} : { logger }) }));
     this.pipeline = new ReceiptPipeline(this.connection, {
       window,
       maxQueued: positive('maxQueued', options.maxQueued, 4 * window),

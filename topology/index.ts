@@ -31,7 +31,21 @@ export {
   segmentProblem,
 } from './naming.js';
 export { parseSize, formatSize } from './sizes.js';
-export { DEFAULT_LIMITS, DEFAULT_LOCK, DEFAULT_PATTERN, DEFAULT_PREFIX } from './normalize.js';
+export { DEFAULT_LIMITS, DEFAULT_LOCK, DEFAULT_MEMORY_SHARE_OF_HEAP, DEFAULT_MESSAGE_BYTES, DEFAULT_PATTERN, DEFAULT_PREFIX } from './normalize.js';
+export {
+  sizePrefetch,
+  pairFlows,
+  brokerPrefetch,
+  consumerPrefetch,
+  PREFETCH_MEMORY_SHARE,
+  DESTINATION_PREFETCH_SHARE,
+  MAX_NETWORK_PREFETCH,
+  MAX_CONSUMER_PREFETCH,
+  type PrefetchInput,
+  type PrefetchSize,
+  type PairFlow,
+} from './flow-sizing.js';
+export { sizingProblems } from './sizing-checks.js';
 export { localize, localPortCount, localSecretFile, localPkiDir, localClientTls, LOCAL_MONITOR_IDENTITY, LOOPBACK, type LocalizeOptions } from './localize.js';
 export {
   brokerAuthMode,

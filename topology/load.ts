@@ -5,6 +5,7 @@ import { RegistryError, sortProblems, type Problem } from './problems.js';
 import { schemaProblems } from './schema.js';
 import { securityProblems } from './security-checks.js';
 import { semanticProblems } from './semantic.js';
+import { sizingProblems } from './sizing-checks.js';
 import { parseSource } from './source.js';
 import type { Registry } from './types.js';
 
@@ -33,7 +34,8 @@ export function checkRegistryText(text: string, file = '<inline>', baseDir = '.'
   const schema = schemaProblems(source);
   const semantic = semanticProblems(registry, source, schema);
   const security = securityProblems(registry, source, [...schema, ...semantic]);
-  const problems = sortProblems([...source.syntaxProblems, ...schema, ...semantic, ...security]);
+  const sizing = sizingProblems(registry, source, [...schema, ...semantic, ...security]);
+  const problems = sortProblems([...source.syntaxProblems, ...schema, ...semantic, ...security, ...sizing]);
   const ok = !problems.some((p) => p.severity === 'error');
   return ok ? { registry, problems, ok } : { problems, ok };
 }

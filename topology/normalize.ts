@@ -45,6 +45,9 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   heapBytes: 512 * MB,
 };
 
+/** Expected size of one message (a site bridge batch) when the registry gives no `network.messageSize`. */
+export const DEFAULT_MESSAGE_BYTES = 64 * 1024;
+
 export const DEFAULT_LOCK: PairLock = { keepAliveMs: 5000, retryMs: 2000 };
 
 /** Where sites and consumers find their PEM files unless the registry says otherwise (grid conventions). */
@@ -64,17 +67,29 @@ const strList = (v: unknown): string[] | undefined =>
 const items = (v: unknown): Array<{ item: Obj; index: number }> =>
   Array.isArray(v) ? v.flatMap((item, index) => (isObj(item) ? [{ item, index }] : [])) : [];
 
-function limitsOf(raw: unknown, base: BrokerLimits): BrokerLimits {
-  if (!isObj(raw)) return base;
-  return {
-    memoryBytes: parseSize(raw['memory']) ?? base.memoryBytes,
+/** Built-in share of the heap that the broker's memory limit (systemUsage memoryUsage) takes when no `memory` is given. */
+export const DEFAULT_MEMORY_SHARE_OF_HEAP = 0.5;
+
+/**
+ * Limits from a `limits` mapping over `base`. Where no level sets `memory`,
+ * it follows the heap (half of it, in whole MB): a bigger heap gets a bigger
+ * memory limit without restating it.
+ */
+function limitsOf(raw: unknown, base: BrokerLimits, baseMemorySet: boolean): { limits: BrokerLimits; memorySet: boolean } {
+  if (!isObj(raw)) return { limits: base, memorySet: baseMemorySet };
+  const heapBytes = parseSize(raw['heap']) ?? base.heapBytes;
+  const memory = parseSize(raw['memory']);
+  const memorySet = memory !== undefined || baseMemorySet;
+  const limits = {
+    memoryBytes: memory ?? (baseMemorySet ? base.memoryBytes : Math.max(MB, Math.floor((heapBytes * DEFAULT_MEMORY_SHARE_OF_HEAP) / MB) * MB)),
     storeBytes: parseSize(raw['store']) ?? base.storeBytes,
     tempBytes: parseSize(raw['temp']) ?? base.tempBytes,
     destinationMemoryBytes: parseSize(raw['destinationMemory']) ?? base.destinationMemoryBytes,
     maxFrameSizeBytes: parseSize(raw['maxFrameSize']) ?? base.maxFrameSizeBytes,
     maxConnections: int(raw['maxConnections']) ?? base.maxConnections,
-    heapBytes: parseSize(raw['heap']) ?? base.heapBytes,
+    heapBytes,
   };
+  return { limits, memorySet };
 }
 
 function lockOf(raw: unknown, base: PairLock): PairLock {
@@ -153,7 +168,7 @@ export function normalizeRegistry(
   const root = isObj(data) ? data : {};
   const namingRaw = isObj(root['naming']) ? root['naming'] : {};
   const defaults = isObj(root['defaults']) ? root['defaults'] : {};
-  const baseLimits = limitsOf(defaults['limits'], DEFAULT_LIMITS);
+  const { limits: baseLimits, memorySet: baseMemorySet } = limitsOf(defaults['limits'], DEFAULT_LIMITS, false);
   const baseLock = lockOf(defaults['lock'], DEFAULT_LOCK);
   const listen = str(defaults['listen']) ?? DEFAULT_LISTEN;
   const defaultTenant = str(defaults['tenant']);
@@ -198,7 +213,7 @@ export function normalizeRegistry(
       ports,
       dataDir: str(item['dataDir']) ?? `/var/lib/gridmsg/brokers/${name}`,
       store: str(item['store']) ?? pair?.store ?? `/var/lib/gridmsg/pairs/${pair?.name ?? name}/kahadb`,
-      limits: limitsOf(item['limits'], baseLimits),
+      limits: limitsOf(item['limits'], baseLimits, baseMemorySet).limits,
       srcPath: ['brokers', index],
     };
     const tls = brokerTlsOf(item['tls'], ['brokers', index, 'tls']);
@@ -218,6 +233,7 @@ export function normalizeRegistry(
     topology: topology satisfies TopologyKind,
     links,
     credentials: credentialsOf(netRaw['credentials'], DEFAULT_NETWORK_USER, ['network', 'credentials']),
+    messageBytes: parseSize(netRaw['messageSize']) ?? DEFAULT_MESSAGE_BYTES,
     srcPath: ['network'],
   };
   const hub = str(netRaw['hub']);

@@ -130,6 +130,12 @@ export interface NetworkSettings {
    * plugin); over ssl bridges are identified by the broker certificates.
    */
   credentials: Credentials;
+  /**
+   * Expected size of one message (a site bridge batch, `network.messageSize`):
+   * sizes the prefetch of the network bridges and of the consumers so that
+   * the messages in flight fit the brokers' memory limits (flow-sizing.ts).
+   */
+  messageBytes: number;
   srcPath: NodePath;
 }
 

@@ -74,3 +74,53 @@ export function processCpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** Parent pid of every live process (from /proc/PID/stat). */
+function parentPids(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      out.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** `pid` and its live descendants (Nagios' worker processes, for example). */
+export function processTree(pid: number, parents: Map<number, number> = parentPids()): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  return tree;
+}
+
+/**
+ * CPU seconds of process trees over time: a root process and every
+ * descendant seen at any reading; a process that died keeps its last reading
+ * (a broker killed -9, a Nagios worker that was replaced).
+ */
+export class CpuMeter {
+  private readonly last = new Map<number, number>();
+  private readonly trees = new Map<number, Set<number>>();
+
+  /** Call once per reading, then `seconds` for each root. */
+  static parents(): Map<number, number> {
+    return parentPids();
+  }
+
+  seconds(root: number, parents: Map<number, number>): number {
+    const tree = this.trees.get(root) ?? new Set([root]);
+    if (parents.has(root)) for (const p of processTree(root, parents)) tree.add(p);
+    this.trees.set(root, tree);
+    let sum = 0;
+    for (const p of tree) {
+      const v = processCpuSeconds(p);
+      if (v !== undefined) this.last.set(p, v);
+      sum += this.last.get(p) ?? 0;
+    }
+    return sum;
+  }
+}

@@ -22,7 +22,8 @@ export function regionOf(i: number, regions: number): string {
   return `region-${(i % regions) + 1}`;
 }
 
-export function gridRegistryYaml(sites: number, regions: number): string {
+/** `messageBytes`: the expected message size (network.messageSize), which sizes the prefetches (topology/flow-sizing.ts). */
+export function gridRegistryYaml(sites: number, regions: number, messageBytes?: number): string {
   const brokers: unknown[] = [];
   const pairs: unknown[] = [];
   for (const name of ['central', ...Array.from({ length: regions }, (_, r) => `region-${r + 1}`)]) {
@@ -41,7 +42,12 @@ export function gridRegistryYaml(sites: number, regions: number): string {
   return stringify({
     version: 1,
     defaults: { tenant: 'EGI', role: 'site' },
-    network: { topology: 'hub-and-spoke', hub: 'central', credentials: { username: 'gridmsg-network', passwordFile: 'secrets/network.password' } },
+    network: {
+      topology: 'hub-and-spoke',
+      hub: 'central',
+      credentials: { username: 'gridmsg-network', passwordFile: 'secrets/network.password' },
+      ...(messageBytes === undefined ? {} : { messageSize: messageBytes }),
+    },
     brokers,
     pairs,
     sites: siteList,

@@ -45,11 +45,19 @@ function bridgeConfigText(site: WorkerSite, input: string): string {
     '  maxBytes: 256KiB',
     '  linger: 20ms',
     'format: grid',
+    // 250 bridges on one host rewrite 250 status files a second; on the spools' disk their renames queue behind the
+    // spools' fsyncs (7% of a worker's CPU in a profile). One bridge per host in production: here they go to tmpfs.
+    `statusFile: ${statusFileOf(site)}`,
     'filters:',
     '  skipSoft: true',
     `  include: { hosts: ["*.site${site.index}.example.org"] }`,
     '',
   ].join('\n');
+}
+
+/** The bridge's status file: on tmpfs when there is one (see bridgeConfigText). */
+function statusFileOf(site: WorkerSite): string {
+  return fs.existsSync('/dev/shm') ? path.join('/dev/shm', `gridmsg-bench-${process.pid}`, site.name, 'status.json') : path.join(site.dir, 'status.json');
 }
 
 async function startSite(site: WorkerSite): Promise<SiteRun> {
@@ -125,8 +133,11 @@ process.on('message', (m: ToWorker) => {
     void (async () => {
       await generating;
       await Promise.all(runs.map((r) => r.bridge.stop()));
+      fs.rmSync(path.join('/dev/shm', `gridmsg-bench-${process.pid}`), { recursive: true, force: true });
       send({ type: 'stopped' });
       process.disconnect?.();
+      // Exit even if a handle lingers, so a --cpu-prof profile is written (it is written at exit).
+      setTimeout(() => process.exit(0), 200).unref();
     })();
   }
 });

@@ -128,9 +128,12 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
 
     const startConsumer = async (c: ConsumerClientConfig): Promise<Consumer> => {
       const next = createConsumer({ brokers: c.brokers, credentials: c.credentials, logger: log });
+      // A state without a broker (closed, reconnecting) concerns the last broker connected to.
+      let lastBroker: string | undefined;
       next.on('state', (state, broker) => {
         metrics.noteConnection(state);
-        log.info(`broker connection ${state}`, { broker: broker ?? '' });
+        lastBroker = broker ?? lastBroker;
+        log.info(`broker connection ${state}`, lastBroker === undefined ? {} : { broker: lastBroker });
       });
       consumer = next;
       await Promise.all(

@@ -271,7 +271,8 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
   const d = DEFAULT_BRIDGE_LIMITS;
   if (f.has(['limits'])) f.map(['limits'], Object.keys(d));
   const limits: BridgeLimits = {
-    prefetch: f.int(['limits', 'prefetch'], d.prefetch, 1, 10_000),
+    // Default: what the generator sized into the consumer config (its brokers' memory), else 100.
+    prefetch: f.int(['limits', 'prefetch'], consumer.prefetch ?? d.prefetch, 1, 10_000),
     maxRecordBytes: f.int(['limits', 'maxRecordBytes'], d.maxRecordBytes, 1024, 16 << 20),
     maxFutureSkewSeconds: f.int(['limits', 'maxFutureSkewSeconds'], d.maxFutureSkewSeconds, 0, 86_400 * 365),
     dedupWindowMessages: f.int(['limits', 'dedupWindowMessages'], d.dedupWindowMessages, 1000, 100_000_000),

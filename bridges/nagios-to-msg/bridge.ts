@@ -105,7 +105,9 @@ export class Bridge {
   }
 
   /** Opens the spool, checks the inputs, starts reading and sending. Errors name the config field at fault. */
-  static async start(options: BridgeOptions): Promise<Bridge> {
+  static async start(started: BridgeOptions): Promise<Bridge> {
+    // Every line of a site bridge concerns its site: a child logger puts `site` on each.
+    const options: BridgeOptions = { ...started, logger: started.logger.child({ site: started.config.client.site }) };
     const config = options.config;
     checkBridgePaths(config);
     let spool: Spool;
@@ -143,7 +145,6 @@ export class Bridge {
     bridge.statusTimer = setInterval(() => bridge.writeStatusNow(), 1000);
     const s = spool.stats();
     options.logger.info('nagios-to-msg started', {
-      site: config.client.site,
       destination: config.client.destination,
       inputs: config.inputs.map((i) => i.path).join(','),
       spool: config.spool.dir,

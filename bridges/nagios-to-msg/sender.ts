@@ -102,7 +102,9 @@ export class Sender {
     p.on('state', (state, broker) => {
       if (p !== this.publisher) return;
       if (broker !== undefined) this.broker = broker;
-      this.options.logger.info(`broker connection ${state}`, broker === undefined ? {} : { broker });
+      // A state without a broker (closed, reconnecting) concerns the last one connected to, if any.
+      const which = broker ?? this.broker;
+      this.options.logger.info(`broker connection ${state}`, which === undefined ? {} : { broker: which });
     });
     return p;
   }
@@ -193,6 +195,7 @@ export class Sender {
       this.options.logger.error('sending to the broker failed; the results stay spooled and are resent with the same idempotency key', {
         error: this.lastError,
         key: entry.batch.key,
+        ...(this.broker === undefined ? {} : { broker: this.broker }),
       });
     }
     const delay = Math.min(30_000, 500 * 2 ** Math.min(entry.attempts, 6));

@@ -170,8 +170,9 @@ test('site client configurations have exactly the SiteClientConfig shape: own pa
 test('consumer client configurations have exactly the ConsumerClientConfig shape, one queue per site read', (t) => {
   const files = byPath(generateBrokerNetwork(registry).files);
   const argo = parse(files.get('consumers/argo-central.yaml')!.content) as Record<string, unknown>;
-  t.deepEqual(Object.keys(argo).sort(), ['brokers', 'consumer', 'credentials', 'errorDestination', 'kind', 'queues', 'verification']);
+  t.deepEqual(Object.keys(argo).sort(), ['brokers', 'consumer', 'credentials', 'errorDestination', 'kind', 'prefetch', 'queues', 'verification']);
   t.is((argo['queues'] as unknown[]).length, registry.sites.length);
+  t.true(Number.isInteger(argo['prefetch']) && (argo['prefetch'] as number) >= 1 && (argo['prefetch'] as number) <= 100, 'a sized prefetch');
   t.deepEqual(argo['credentials'], {});
   t.deepEqual(argo['verification'], { caFile: '/etc/gridmsg/tls/igtf-sites-ca.pem' });
   t.deepEqual((argo['brokers'] as unknown[])[0], {
@@ -214,7 +215,16 @@ test('the XML carries the registry limits, the shared store and the network choi
   t.regex(south, /uri="masterslave:\(ssl:\/\/mq1\.central\.grid-msg\.example\.org:61617,ssl:\/\/mq2\.central\.grid-msg\.example\.org:61617\)\?[^"]*" userName="gridmsg-network" password="\$\{gridmsg\.password\.gridmsg-network\}"/);
   t.regex(south, /duplex="false" staticBridge="true" decreaseNetworkConsumerPriority="true" suppressDuplicateQueueSubscriptions="true"/);
   t.regex(south, /messageTTL="2" consumerTTL="1"/);
-  t.regex(south, /<queue physicalName="Consumer\.argo-central\.&gt;"\/>\s*<queue physicalName="Consumer\.ngi-uk\.&gt;"\/>/);
+  // Static includes name every queue: a wildcard subscription would create a queue literally named `Consumer.<c>.>` (docs/broker-network.md).
+  const includes = /<staticallyIncludedDestinations>([\s\S]*?)<\/staticallyIncludedDestinations>/.exec(south)?.[1] ?? '';
+  t.notRegex(includes, /&gt;|\*/, 'no wildcard in the static includes');
+  t.regex(includes, /<queue physicalName="Consumer\.argo-central\.grid\.probe\.metricOutput\.WLCG\.site\.CERN-PROD"\/>/);
+  t.regex(includes, /<queue physicalName="Consumer\.ngi-uk\.grid\.probe\.metricOutput\./);
+  const southPlan = planNetwork(registry).brokers.find((b) => b.broker.name === 'south-a')!;
+  const connector = southPlan.connectors[0]!;
+  t.is((includes.match(/<queue /g) ?? []).length, connector.staticQueues.length);
+  t.is(connector.staticQueues.filter((q) => q.startsWith('Consumer.')).length, connector.queueCount, 'every forwarded consumer queue, the rest are probe queues');
+  t.true(connector.queueCount > 0);
   const central = files.get('brokers/central-a/conf/activemq.xml')!.content;
   t.is((central.match(/<networkConnector /g) ?? []).length, 1, 'central sends only towards eu-north');
   t.regex(central, /name="bridge\.central\.eu-north"/);

@@ -6,6 +6,19 @@ import { startTestBroker } from '../helpers/broker.js';
 import { runCli, ROOT } from '../broker-config/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { perfdataLine, writeBridgeConfig, writeSiteClientConfig } from '../nagios-to-msg/helpers.js';
+import { startNagios } from '../../bridges/nagios-instance.js';
+import { centralObjects, DEBIAN_DEFAULTS } from '../../bridges/msg-to-nagios/index.js';
+import { goodRecord, SITE, SITE_HOSTS } from '../msg-to-nagios/corpus.js';
+import {
+  CONSUMER,
+  eventually,
+  publish,
+  resultMessage,
+  startBridge,
+  writeBridgeConfig as writeCentralBridgeConfig,
+  writeConsumerConfig,
+  writePrivateNagios,
+} from '../msg-to-nagios/helpers/harness.js';
 
 /**
  * Logs of the long-running commands with --log-format json: one JSON object
@@ -41,6 +54,11 @@ test('gridmsg send --log-format json: JSON lines; the summary names the destinat
   t.truthy(done, r.stderr);
   t.is(done?.['destination'], DESTINATION);
   t.regex(String(done?.['brokers']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
+  // The client layer's connection event names the broker and, for a publisher, its destination.
+  const connected = lines.find((l) => l['message'] === 'connected');
+  t.truthy(connected, r.stderr);
+  t.regex(String(connected?.['broker']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
+  t.is(connected?.['destination'], DESTINATION);
 });
 
 test('site bridge (nagios-to-msg) --log-format json: JSON lines; start names site and destination, connection events the broker', async (t) => {
@@ -79,16 +97,56 @@ test('site bridge (nagios-to-msg) --log-format json: JSON lines; start names sit
 
   const lines = parseLines(t, stderr);
   const started = lines.find((l) => l['message'] === 'nagios-to-msg started');
-  t.is(started?.['site'], 'TEST-SITE');
   t.is(started?.['destination'], DESTINATION);
-  const connected = lines.filter((l) => l['message'] === 'broker connection connected');
-  t.true(connected.length > 0, stderr);
-  for (const l of connected) t.regex(String(l['broker']), /test-broker|127\.0\.0\.1/, JSON.stringify(l));
-  // Gap in the site bridge (reported, not fixed here): other connection states carry no broker field.
-  const noBroker = lines.filter((l) => String(l['message']).startsWith('broker connection') && l['broker'] === undefined).map((l) => String(l['message']));
-  if (noBroker.length > 0) t.log(`connection lines without a broker field: ${[...new Set(noBroker)].join(' | ')}`);
+  // Every line of a site bridge concerns its site.
+  for (const l of lines) t.is(l['site'], 'TEST-SITE', JSON.stringify(l));
+  // Every connection event names the broker, also `closed` at the end (the last broker it was connected to).
+  const states = lines.filter((l) => String(l['message']).startsWith('broker connection '));
+  t.true(states.some((l) => l['message'] === 'broker connection connected'), stderr);
+  t.true(states.some((l) => l['message'] === 'broker connection closed'), stderr);
+  for (const l of states) t.regex(String(l['broker']), /127\.0\.0\.1|test-broker/, JSON.stringify(l));
+  // The client layer's own line: broker and the site's destination.
+  const connected = lines.find((l) => l['message'] === 'connected');
+  t.truthy(connected, stderr);
+  t.regex(String(connected?.['broker']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
+  t.is(connected?.['destination'], DESTINATION);
   t.true(lines.some((l) => String(l['message']).startsWith('stopped')), stderr);
-  // Report, do not fail: which lines lack the site (every event of a site bridge concerns its site).
-  const noSite = lines.filter((l) => l['site'] === undefined).map((l) => String(l['message']));
-  if (noSite.length > 0) t.log(`lines without a site field: ${[...new Set(noSite)].join(' | ')}`);
+});
+
+test('central bridge (msg-to-nagios) --log-format json: every line names the consumer; connection events the broker, also when closed', async (t) => {
+  const tmp = tempDir('gridmsg-logs-central-');
+  const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), {
+    hosts: [{ name: 'ce01.cern.ch', services: [{ description: 'org.sam.CE-JobSubmit', directives: { use: 'gridmsg-passive-service' } }], directives: { use: 'gridmsg-passive-host' } }],
+    extraObjects: centralObjects({ freshnessSeconds: 0, pluginDir: DEBIAN_DEFAULTS.pluginDir } as Parameters<typeof centralObjects>[0]),
+  });
+  const [broker, nagios] = await Promise.all([startTestBroker(), startNagios(paths)]);
+  t.teardown(async () => {
+    await Promise.all([nagios.stop(), broker.stop()]);
+    tmp.cleanup();
+  });
+  const consumerFile = writeConsumerConfig(tmp.dir, broker.stompPort, [{ site: SITE, hosts: SITE_HOSTS }]);
+  const config = writeCentralBridgeConfig(tmp.dir, {
+    consumerFile,
+    stateDir: path.join(tmp.dir, 'state'),
+    nagios: { mode: 'pipe', commandFile: paths.commandFile },
+    summaryIntervalSeconds: 1,
+  });
+  const bridge = startBridge(config, path.join(tmp.dir, 'bridge.log'), ['--log-format', 'json']);
+  t.teardown(() => bridge.process.stop());
+  await bridge.waitForLog(/"consuming"/);
+  await publish(broker.stompPort, [resultMessage(SITE, [goodRecord()], 'logs-test-1')]);
+  t.true(await eventually(() => /"message":"stats"[^\n]*"submitted":1/.test(bridge.log()), 60_000), bridge.log());
+  await bridge.process.stop();
+
+  const lines = parseLines(t, bridge.log());
+  for (const l of lines) t.is(l['consumer'], CONSUMER, JSON.stringify(l));
+  const consuming = lines.find((l) => l['message'] === 'consuming');
+  t.regex(String(consuming?.['brokers']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
+  const states = lines.filter((l) => String(l['message']).startsWith('broker connection '));
+  t.true(states.some((l) => l['message'] === 'broker connection connected'), bridge.log());
+  t.true(states.some((l) => l['message'] === 'broker connection closed'), bridge.log());
+  for (const l of states) t.truthy(l['broker'], JSON.stringify(l));
+  // The client layer's own connection line names the broker.
+  const connected = lines.find((l) => l['message'] === 'connected');
+  t.regex(String(connected?.['broker']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
 });
