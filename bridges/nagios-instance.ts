@@ -43,6 +43,10 @@ export interface NagiosPaths {
   statusFile: string;
   logFile: string;
   checkResultPath: string;
+  /** Query-handler socket (private: see nagiosMainConfig). */
+  querySocket: string;
+  /** Written only by a daemon-mode (-d) Nagios; these instances run in the foreground. */
+  lockFile: string;
 }
 
 export function nagiosPaths(dir: string): NagiosPaths {
@@ -54,6 +58,8 @@ export function nagiosPaths(dir: string): NagiosPaths {
     statusFile: path.join(d, 'status.dat'),
     logFile: path.join(d, 'nagios.log'),
     checkResultPath: path.join(d, 'checkresults'),
+    querySocket: path.join(d, 'rw', 'nagios.qh'),
+    lockFile: path.join(d, 'nagios.lock'),
   };
 }
 
@@ -105,9 +111,9 @@ export function nagiosMainConfig(paths: NagiosPaths, extra: Record<string, strin
     command_file: paths.commandFile,
     // Private query-handler socket: the default path is shared by every instance, and two
     // instances on one socket take each other's check workers ("Unable to run check").
-    query_socket: path.join(paths.dir, 'rw', 'nagios.qh'),
+    query_socket: paths.querySocket,
     check_external_commands: 1,
-    lock_file: path.join(paths.dir, 'nagios.lock'),
+    lock_file: paths.lockFile,
     temp_file: path.join(paths.dir, 'nagios.tmp'),
     temp_path: path.join(paths.dir, 'tmp'),
     check_result_path: paths.checkResultPath,
