@@ -13,7 +13,8 @@
  *   quick run: npx tsx bench/ingest.ts 50000 pipe --variants plain,tls
  *
  * Variants (each on a fresh broker with the N results loaded anew, into the
- * same Nagios, a fresh bridge state directory each; default: all four):
+ * same Nagios, a fresh bridge state directory each; default: all four;
+ * brokers run with production's JVM flags, full JIT, see bench/peers/secure.ts):
  *   plain       plain STOMP, no authentication, unsigned messages (the reference)
  *   tls         stomp+ssl requiring client certificates (certificate login,
  *               authorization map, bench/peers/secure.ts): the bridge consumes
@@ -154,7 +155,7 @@ interface VariantRun {
 /** A fresh broker for one variant: plain STOMP, or stomp+ssl with client certificates (site writes, consumer reads). */
 async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{ port: number; endpoint: BrokerEndpoint; stop(): Promise<void> }> {
   if (!usesTls(variant)) {
-    const b = await startTestBroker({ heapMb: 512 });
+    const b = await startTestBroker({ heapMb: 512, fullJit: true });
     return { port: b.stompPort, endpoint: { name: 'bench', host: '127.0.0.1', port: b.stompPort }, stop: () => b.stop() };
   }
   const plainName = (d: string): string => d.replace(/^\/queue\//, '');
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
     // One log line per processed result, whichever way it came (pipe or spool file).
     const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), { hosts, extraMainConfig: { log_passive_checks: 1, log_external_commands: 0, status_update_interval: 10, check_result_reaper_frequency: 1, max_check_result_reaper_time: 30 } });
     console.log(`bench/ingest: ${RESULTS} results, ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}, variants ${VARIANTS.join(', ')}`);
+    console.log('  brokers run with the JVM flags of the generated run.sh (full JIT, as in production)');
     const needsPki = VARIANTS.some((v) => v !== 'plain');
     const [nagios, pki] = await Promise.all([startNagios(paths, 120_000), needsPki ? createBenchPki(SITE, CONSUMER, KEY_TYPE) : Promise.resolve(undefined)]);
     stops.push(() => nagios.stop());

@@ -20,6 +20,13 @@ export interface BrokerRunOptions {
    * keeps running (`gridmsg dev up`); stop it later by pid.
    */
   detached?: boolean;
+  /**
+   * Full JIT (C2) as the generated run.sh runs production brokers. Default:
+   * C1 only (-XX:TieredStopAtLevel=1), quicker to start for tests and dev;
+   * but C1 has no AES/GHASH intrinsics, so a TLS broker then spends about
+   * twice the CPU per message (AES-GCM in plain Java). Benchmarks set this.
+   */
+  fullJit?: boolean;
 }
 
 /** The java command line that starts one ActiveMQ instance in the foreground. */
@@ -40,7 +47,7 @@ export function brokerCommand(options: BrokerRunOptions): { command: string; arg
     `-Xms${Math.min(128, heap)}M`,
     `-Xmx${heap}M`,
     '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
+    ...(options.fullJit === true ? [] : ['-XX:TieredStopAtLevel=1']),
     ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
     '-jar',
     path.join(ACTIVEMQ_HOME, 'bin', 'activemq.jar'),

@@ -22,6 +22,8 @@ export interface TestBrokerOptions {
   stompPort?: number;
   openwirePort?: number;
   heapMb?: number;
+  /** Full JIT as in production (broker-config/runner.ts fullJit); for benchmarks. */
+  fullJit?: boolean;
 }
 
 export interface TestBrokerXmlOptions {
@@ -81,7 +83,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     .replaceAll('${OPENWIRE_PORT}', String(openwirePort));
   fs.mkdirSync(path.join(dir, 'conf'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'conf', 'activemq.xml'), xml);
-  const proc = spawnBroker({ dir, heapMb: options.heapMb ?? 384 });
+  const proc = spawnBroker({ dir, heapMb: options.heapMb ?? 384, ...(options.fullJit === undefined ? {} : { fullJit: options.fullJit }) });
   try {
     await waitForBroker(proc, '127.0.0.1', stompPort, 90_000);
   } catch (err) {

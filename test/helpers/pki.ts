@@ -84,6 +84,8 @@ export interface TlsBrokerOptions {
   dir?: string;
   /** Broker JVM heap (default 256 MB). */
   heapMb?: number;
+  /** Full JIT as in production (broker-config/runner.ts fullJit); for benchmarks. */
+  fullJit?: boolean;
 }
 
 export interface TlsTestBroker {
@@ -178,7 +180,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
   );
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.keyStore), fs.readFileSync(b.paths.keystore), 0o600);
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.trustStore), fs.readFileSync(b.paths.truststore), 0o600);
-  const proc = spawnBroker({ dir, heapMb: options.heapMb ?? 256, systemProperties: brokerTlsSystemProperties(confDir) });
+  const proc = spawnBroker({ dir, heapMb: options.heapMb ?? 256, systemProperties: brokerTlsSystemProperties(confDir), ...(options.fullJit === undefined ? {} : { fullJit: options.fullJit }) });
   try {
     await waitForBroker(proc, '127.0.0.1', stompSslPort, 90_000);
   } catch (err) {
