@@ -30,6 +30,8 @@ export interface CentralSetupOptions {
   consumerFile: string;
   /** Seconds between the central bridge's "stats" log lines (the demo reads them). */
   statsIntervalSeconds: number;
+  /** Port of the central bridge's metrics endpoint (gridmsg status reads it); none when absent. */
+  metricsPort?: number;
 }
 
 export interface CentralSetup {
@@ -38,6 +40,8 @@ export interface CentralSetup {
   /** Nagios' lock file: a daemon Nagios writes its pid there; the demo's foreground Nagios gets it written for it. */
   lockFile: string;
   bridgeStateDir: string;
+  /** The central bridge's metrics endpoint, when it has one. */
+  metricsUrl?: string;
 }
 
 /** `key=value` lines of a nagios.cfg snippet as settings (comments and blank lines skipped). */
@@ -80,6 +84,7 @@ export function writeCentralSetup(o: CentralSetupOptions): CentralSetup {
     stateDir: bridgeStateDir,
     freshnessSeconds: 0,
     pluginDir: NAGIOS_PLUGINS,
+    ...(o.metricsPort === undefined ? {} : { metricsPort: o.metricsPort }),
   };
   const nagios = writeNagiosInstance(nagiosDir, {
     hosts: centralHosts(o.plan),
@@ -90,5 +95,5 @@ export function writeCentralSetup(o: CentralSetupOptions): CentralSetup {
   doc.setIn(['reporting', 'summaryIntervalSeconds'], o.statsIntervalSeconds);
   const bridgeConfig = path.join(o.dir, 'msg-to-nagios.yaml');
   fs.writeFileSync(bridgeConfig, `# Written by gridmsg demo: gridmsg nagios-config central --part bridge, stats every ${o.statsIntervalSeconds} s.\n${doc.toString({ lineWidth: 0 })}`);
-  return { nagios, bridgeConfig, lockFile, bridgeStateDir };
+  return { nagios, bridgeConfig, lockFile, bridgeStateDir, ...(o.metricsPort === undefined ? {} : { metricsUrl: `http://127.0.0.1:${o.metricsPort}/metrics` }) };
 }

@@ -294,7 +294,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const loaded = loadClientConfig(consumerFile);
     if (loaded.kind !== 'consumer') throw new ConfigError(`${consumerFile} is not a consumer client config`, { file: consumerFile, path: 'kind' });
     const consumer: ConsumerClientConfig = loaded;
-    const central = writeCentralSetup({ dir: path.join(stateDir, 'central'), plan, consumer, consumerFile, statsIntervalSeconds: 2 });
+    const central = writeCentralSetup({ dir: path.join(stateDir, 'central'), plan, consumer, consumerFile, statsIntervalSeconds: 2, metricsPort: await freePort() });
     world.central = central;
     out(`\n[2/4] central Nagios and central bridge (consumer ${plan.consumer}) ...\n`);
     const centralNagios = await startNagios(central.nagios);
@@ -307,7 +307,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     procs.add({ name: 'central bridge', pids: () => [centralBridge.pid], stop: () => centralBridge.stop(30_000) });
     await waitForChild('the central bridge', centralBridge, world.centralLog, () => tail(world.centralLog, 1_000_000).includes('"message":"consuming"'), o.signal);
     out(`  central Nagios pid ${centralNagios.process.pid} (${central.nagios.mainConfig})\n`);
-    out(`  central bridge pid ${centralBridge.pid} consuming ${consumer.queues.length} queues (${central.bridgeConfig}; log ${world.centralLog})\n`);
+    out(`  central bridge pid ${centralBridge.pid} consuming ${consumer.queues.length} queues (${central.bridgeConfig}; metrics ${central.metricsUrl ?? 'none'}; log ${world.centralLog})\n`);
 
     // ---- sites ----
     phases.to('sites');
@@ -363,11 +363,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     if (o.keepRunning) {
       phases.to('keep-running');
       out(`\nEverything keeps running until Ctrl-C. Meanwhile, e.g.:\n`);
-      out(`  node bin/gridmsg.js status --registry ${registry.file} --state ${world.networkDir} ${world.sites.map((s) => `--bridge-config ${s.setup.bridgeConfig}`).join(' ')}\n`);
+      const bridgeConfigs = [...world.sites.map((s) => s.setup.bridgeConfig), ...(world.central ? [world.central.bridgeConfig] : [])];
+      out(`  node bin/gridmsg.js status --registry ${registry.file} --state ${world.networkDir} ${bridgeConfigs.map((f) => `--bridge-config ${f}`).join(' ')}\n`);
       out(`  node bin/gridmsg.js check-network --registry ${registry.file} --state ${world.networkDir}\n`);
-      if (dev.brokers.every((b) => (b as { tls?: boolean }).tls === true)) {
-        out(`  (every broker of this registry is TLS-only: status and check-network report on the bridges, not yet on TLS-only brokers)\n`);
-      }
       for (;;) {
         await sleep(Math.max(10, o.progressSeconds) * 1000, o.signal);
         out(`${progressLine(await snapshot(world), flowStart)}\n`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { generateBrokerNetwork, type GeneratedFile } from '../broker-config/index.js';
 import { consumerClientConfigs } from '../broker-config/client-configs.js';
 import { bridgeConfigYaml, perfdataCommands, perfdataMainConfig, type SnippetOptions } from '../bridges/nagios-to-msg/index.js';
-import { centralBridgeConfig, centralMainConfig, centralObjects, centralSites, DEBIAN_DEFAULTS, type CentralSnippetOptions } from '../bridges/msg-to-nagios/index.js';
+import { CENTRAL_METRICS_PORT, centralBridgeConfig, centralMainConfig, centralObjects, centralSites, DEBIAN_DEFAULTS, type CentralSnippetOptions } from '../bridges/msg-to-nagios/index.js';
 import type { Broker, Credentials, Registry } from '../topology/index.js';
 import { execLine, hardening, pathList, renderUnit, type UnitEntry } from './systemd-unit.js';
 
@@ -24,6 +24,8 @@ export interface DeployOptions {
   activemqHome: string;
   /** Port of the site bridge's metrics endpoint (on 127.0.0.1). */
   metricsPort: number;
+  /** Port of the first central bridge's metrics endpoint (on 127.0.0.1); the next consumer in registry order gets the next port. */
+  centralMetricsPort: number;
   /** Password of every user, by username: written into the bundles (0600). Without it, no secret is written. */
   secrets?: ReadonlyMap<string, string>;
   /** The registry's text: copied to /etc/gridmsg/registry.yaml of the consumer bundles (check-network reads it there). */
@@ -36,6 +38,7 @@ export const DEPLOY_DEFAULTS: Omit<DeployOptions, 'secrets' | 'registryText'> = 
   javaBin: '/usr/bin/java',
   activemqHome: '/usr/share/activemq',
   metricsPort: 9465,
+  centralMetricsPort: CENTRAL_METRICS_PORT,
 };
 
 /** Install paths (before the root prefix). */
@@ -268,7 +271,7 @@ export function deployFiles(registry: Registry, options: Partial<DeployOptions> 
   }
 
   const consumerConfigs = consumerClientConfigs(registry, generated.plan.network);
-  for (const c of registry.consumers) {
+  for (const [index, c] of registry.consumers.entries()) {
     const bundle = `consumer-${c.name}`;
     const consumer = consumerConfigs.find((x) => x.consumer === c.name)!;
     const stateDir = at(LAYOUT.centralState(c.name));
@@ -283,6 +286,8 @@ export function deployFiles(registry: Registry, options: Partial<DeployOptions> 
       stateDir,
       freshnessSeconds: 0,
       pluginDir: DEBIAN_DEFAULTS.pluginDir,
+      // One port per consumer, so that bundles installed on one host do not collide.
+      metricsPort: o.centralMetricsPort + index,
     };
     put(bundle, LAYOUT.centralBridge(c.name), `# ${GENERATED}\n${centralBridgeConfig(snippet)}`);
     put(bundle, `${LAYOUT.nagiosAdditions}/nagios.cfg.add`, `# Add these lines to nagios.cfg (central Nagios of consumer ${c.name}).\n# ${GENERATED}\n${centralMainConfig(snippet)}`);
@@ -296,6 +301,9 @@ export function deployFiles(registry: Registry, options: Partial<DeployOptions> 
         `${LAYOUT.nagiosConfD}/gridmsg-network.cfg`,
         [
           `# Health of the broker network (docs/operations.md). Copy the registry to ${at(LAYOUT.registry)}.`,
+          ...(registry.monitoring.certificateDn === undefined
+            ? []
+            : [`# check-network logs in with the monitoring certificate (${registry.monitoring.certificateDn}): its PEM files (monitoring.tls, else tls, in the registry) must be readable by ${BRIDGE_USER}.`]),
           `# ${GENERATED}`,
           'define command {',
           '    command_name    check_gridmsg_network',

@@ -25,6 +25,6 @@ export { parseObjectCache, ObjectCacheWatcher, lookup, type KnownObjects } from 
 export { UnknownObjects, PASSIVE_HOST_TEMPLATE, PASSIVE_SERVICE_TEMPLATE } from './unknown-objects.js';
 export { RejectStats } from './reject-stats.js';
 export { acquireStateLock, instanceId } from './state-lock.js';
-export { centralSnippets, centralMainConfig, centralObjects, centralSites, centralBridgeConfig, DEBIAN_DEFAULTS, SNIPPET_PARTS, type SnippetPart, type CentralSnippetOptions } from './nagios-snippets.js';
+export { centralSnippets, centralMainConfig, centralObjects, centralSites, centralBridgeConfig, DEBIAN_DEFAULTS, CENTRAL_METRICS_PORT, SNIPPET_PARTS, type SnippetPart, type CentralSnippetOptions } from './nagios-snippets.js';
 export { objectKey, type PreparedResult, type RecordRef, type Rejection, type RejectReason } from './types.js';
 export { CentralBridgeMetrics, serveCentralMetrics, spoolDepth, type CentralMetricsSource } from './metrics.js';

@@ -24,7 +24,12 @@ export interface CentralSnippetOptions {
   freshnessSeconds: number;
   /** Plugin directory holding check_dummy. */
   pluginDir: string;
+  /** Port of the bridge's Prometheus endpoint on 127.0.0.1 (what `gridmsg status` reads); absent: printed commented out. */
+  metricsPort?: number;
 }
+
+/** The metrics port `deploy-files` gives the central bridge (the site bridge has 9465). */
+export const CENTRAL_METRICS_PORT = 9466;
 
 export const DEBIAN_DEFAULTS = {
   commandFile: '/var/lib/nagios4/rw/nagios.cmd',
@@ -137,7 +142,11 @@ export function centralBridgeConfig(o: CentralSnippetOptions): string {
     limits: { ...DEFAULT_BRIDGE_LIMITS },
     reporting: { summaryIntervalSeconds: 60 },
   };
-  return `# msg-to-nagios.yaml: run with  gridmsg msg-to-nagios --config msg-to-nagios.yaml\n${stringify(cfg, { lineWidth: 0 })}`;
+  const metrics =
+    o.metricsPort === undefined
+      ? `# metrics:                 # Prometheus endpoint that gridmsg status reads (docs/operations.md)\n#   host: 127.0.0.1\n#   port: ${CENTRAL_METRICS_PORT}\n`
+      : `metrics:                   # Prometheus endpoint that gridmsg status reads (docs/operations.md)\n  host: 127.0.0.1\n  port: ${o.metricsPort}\n`;
+  return `# msg-to-nagios.yaml: run with  gridmsg msg-to-nagios --config msg-to-nagios.yaml\n${stringify(cfg, { lineWidth: 0 })}${metrics}`;
 }
 
 export type SnippetPart = 'nagios-cfg' | 'objects' | 'sites' | 'bridge';

@@ -22,7 +22,8 @@ function builder(y: Argv<GlobalOptions>) {
     .option('gridmsg', { type: 'string', default: DEPLOY_DEFAULTS.gridmsgBin, describe: 'the gridmsg command on the target hosts' })
     .option('java', { type: 'string', default: DEPLOY_DEFAULTS.javaBin, describe: 'java on the broker hosts' })
     .option('activemq-home', { type: 'string', default: DEPLOY_DEFAULTS.activemqHome, describe: 'ActiveMQ installation on the broker hosts' })
-    .option('metrics-port', { type: 'number', default: DEPLOY_DEFAULTS.metricsPort, describe: 'port of the site bridge metrics endpoint (127.0.0.1)' });
+    .option('metrics-port', { type: 'number', default: DEPLOY_DEFAULTS.metricsPort, describe: 'port of the site bridge metrics endpoint (127.0.0.1)' })
+    .option('central-metrics-port', { type: 'number', default: DEPLOY_DEFAULTS.centralMetricsPort, describe: 'port of the first central bridge metrics endpoint (127.0.0.1); further consumers get the next ports' });
 }
 
 type Args = ReturnType<typeof builder> extends Argv<infer A> ? A : never;
@@ -38,6 +39,9 @@ export const deployFilesCommand = defineCommand<Args>({
     if (!Number.isInteger(args['metrics-port']) || args['metrics-port'] < 1 || args['metrics-port'] > 65535) {
       throw new ConfigError(`--metrics-port must be a port number, not ${String(args['metrics-port'])}`, { path: '--metrics-port' });
     }
+    if (!Number.isInteger(args['central-metrics-port']) || args['central-metrics-port'] < 1 || args['central-metrics-port'] > 65535) {
+      throw new ConfigError(`--central-metrics-port must be a port number, not ${String(args['central-metrics-port'])}`, { path: '--central-metrics-port' });
+    }
     const registry = loadRegistryForCommand(args.registry, ctx);
     if (!registry) return 1;
     const secrets = args['skip-credentials'] ? undefined : requireSecrets(registry);
@@ -47,6 +51,7 @@ export const deployFilesCommand = defineCommand<Args>({
       javaBin: args.java,
       activemqHome: args['activemq-home'],
       metricsPort: args['metrics-port'],
+      centralMetricsPort: args['central-metrics-port'],
       registryText: fs.readFileSync(args.registry, 'utf8'),
       ...(secrets ? { secrets } : {}),
     });

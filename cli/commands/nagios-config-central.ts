@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import { loadClientConfig } from '../../clients/config-loader.js';
 import type { ConsumerClientConfig } from '../../clients/client-config.js';
 import { consumerClientConfigs } from '../../broker-config/client-configs.js';
-import { centralSnippets, DEBIAN_DEFAULTS, SNIPPET_PARTS, type SnippetPart } from '../../bridges/msg-to-nagios/index.js';
+import { centralSnippets, CENTRAL_METRICS_PORT, DEBIAN_DEFAULTS, SNIPPET_PARTS, type SnippetPart } from '../../bridges/msg-to-nagios/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { loadRegistry } from '../../topology/index.js';
 import { defineCommand, type GlobalOptions } from '../command.js';
@@ -28,7 +28,8 @@ function builder(y: Argv<GlobalOptions>) {
     .option('object-cache', { type: 'string', default: DEBIAN_DEFAULTS.objectCache, describe: 'Nagios object_cache_file' })
     .option('lock-file', { type: 'string', default: DEBIAN_DEFAULTS.lockFile, describe: 'Nagios lock_file' })
     .option('state-dir', { type: 'string', default: DEBIAN_DEFAULTS.stateDir, describe: 'bridge state directory' })
-    .option('freshness', { type: 'number', default: 0, describe: 'seconds without a result before a service goes UNKNOWN (0: off)' });
+    .option('freshness', { type: 'number', default: 0, describe: 'seconds without a result before a service goes UNKNOWN (0: off)' })
+    .option('metrics-port', { type: 'number', describe: `port of the bridge's Prometheus endpoint on 127.0.0.1, read by gridmsg status (default: printed commented out, port ${CENTRAL_METRICS_PORT})` });
 }
 
 type Args = ReturnType<typeof builder> extends Argv<infer A> ? A : never;
@@ -59,6 +60,8 @@ export const nagiosConfigCentralCommand = defineCommand<Args>({
     }
     if (args.config !== undefined && args.registry !== undefined) throw new ConfigError('give --registry or --config, not both', { path: '--config' });
     if (!Number.isInteger(args.freshness) || args.freshness < 0) throw new ConfigError('must be a whole number of seconds >= 0', { path: '--freshness' });
+    const metricsPort = args['metrics-port'];
+    if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535)) throw new ConfigError('must be a port from 1 to 65535', { path: '--metrics-port' });
     const consumer = args.config !== undefined ? consumerFromFile(args.config) : consumerFromRegistry(args.registry!, args.consumer!);
     const consumerFile = args['consumer-file'] ?? (args.config !== undefined ? path.resolve(args.config) : path.join('consumers', `${consumer.consumer}.yaml`));
     const parts: readonly SnippetPart[] = args.part ?? SNIPPET_PARTS;
@@ -75,6 +78,7 @@ export const nagiosConfigCentralCommand = defineCommand<Args>({
           stateDir: args['state-dir'],
           freshnessSeconds: args.freshness,
           pluginDir: DEBIAN_DEFAULTS.pluginDir,
+          ...(metricsPort === undefined ? {} : { metricsPort }),
         },
         parts,
       ),

@@ -26,6 +26,19 @@ interface DemoProcess {
   waitFor: (re: RegExp) => Promise<void>;
 }
 
+/** Runs the built CLI (as the demo's printed commands do) and collects its output. */
+function runBuilt(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 function startDemo(args: string[]): DemoProcess {
   const child = spawn(process.execPath, [CLI, 'demo', '--registry', EXAMPLE, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -186,6 +199,31 @@ test.serial('--keep-running: the report, then everything runs until Ctrl-C, whic
   const nagiosConfigs = new Set(running.flatMap((p) => /\S+\/nagios\.cfg/.exec(p)?.[0] ?? []));
   t.is(nagiosConfigs.size, 3, 'three Nagios run (two sites, central)');
   t.is(running.filter((p) => / (nagios-to-msg|msg-to-nagios) --config /.test(p)).length, 3, 'three bridges run');
+
+  // The commands it prints work on the TLS-only example: status asks every broker with the monitoring
+  // certificate and reads the three bridges' endpoints; check-network probes every path.
+  const printed = (what: string): string[] => {
+    const line = new RegExp(`^  node bin/gridmsg\\.js (${what} .*)$`, 'm').exec(demo.output())?.[1];
+    t.truthy(line, `the demo prints a ${what} command`);
+    return (line ?? what).split(' ');
+  };
+  const status = await runBuilt([...printed('status'), '--format', 'json']);
+  t.is(status.code, 0, status.stdout + status.stderr);
+  const report = JSON.parse(status.stdout) as { pairs: Array<{ state: string; brokers: Array<{ role: string; endpoint: string }> }>; bridges: Array<{ kind: string; running?: boolean; spoolFiles?: number; lastReceiptAt?: number | null }> };
+  t.true(report.pairs.length > 0 && report.pairs.every((p) => p.state === 'up'));
+  t.true(report.pairs.every((p) => p.brokers.every((b) => b.endpoint.endsWith('(ssl)'))), 'asked over stomp+ssl');
+  t.deepEqual(report.bridges.map((b) => [b.kind, b.running]).sort(), [['msg-to-nagios', true], ['nagios-to-msg', true], ['nagios-to-msg', true]]);
+  const centralRow = report.bridges.find((b) => b.kind === 'msg-to-nagios')!;
+  t.is(typeof centralRow.spoolFiles, 'number');
+  t.is(typeof centralRow.lastReceiptAt, 'number', 'the central bridge has received results');
+  let network = await runBuilt([...printed('check-network'), '--format', 'nagios']);
+  for (let i = 0; i < 30 && network.code !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    network = await runBuilt([...printed('check-network'), '--format', 'nagios']);
+  }
+  t.is(network.code, 0, network.stdout + network.stderr);
+  t.regex(network.stdout, /^NETWORK OK - \d+\/\d+ links, \d+\/\d+ paths OK \| /);
+
   process.kill(demo.pid, 'SIGINT');
   t.is(await demo.exited, 0, demo.output());
   t.regex(demo.output(), /Ctrl-C: ending the demo\.[\s\S]*nothing the demo started is left running/);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { resolveSecrets, type GeneratedFile } from '../../broker-config/index.js';
 import { loadBridgeConfig as loadSiteBridgeConfig } from '../../bridges/nagios-to-msg/index.js';
 import { loadBridgeConfig as loadCentralBridgeConfig } from '../../bridges/msg-to-nagios/index.js';
-import { deployFiles, LAYOUT, SITE_UNIT, brokerUnit, centralUnit } from '../../operations/index.js';
+import { bridgeFromConfig, deployFiles, LAYOUT, SITE_UNIT, brokerUnit, centralUnit } from '../../operations/index.js';
 import { loadRegistry } from '../../topology/index.js';
 import { modeOf, runCli } from '../broker-config/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -124,6 +124,9 @@ test('installed under a root, the bundles load with the bridges\' own configurat
   t.is(central.consumer.consumer, 'central-nagios');
   t.is(central.stateDir, path.join(root, LAYOUT.centralState('central-nagios')));
   t.deepEqual(central.consumer.queues.map((q) => q.site), ['site-n', 'site-s']);
+  t.deepEqual([central.metrics?.host, central.metrics?.port], ['127.0.0.1', 9466], 'the central bridge serves metrics for gridmsg status');
+  // gridmsg status finds that endpoint from the installed configuration.
+  t.is(bridgeFromConfig(path.join(root, LAYOUT.centralBridge('central-nagios'))).metricsUrl, 'http://127.0.0.1:9466/metrics');
   t.is(fs.readFileSync(path.join(root, LAYOUT.registry), 'utf8'), fs.readFileSync(FIXTURE, 'utf8'));
 });
 
