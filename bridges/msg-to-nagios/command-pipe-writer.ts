@@ -87,7 +87,8 @@ export class CommandPipeWriter implements NagiosWriter {
       if (n > PIPE_BUF) throw new RangeError(`command line of ${n} bytes exceeds the ${PIPE_BUF}-byte write limit`);
       if (used + n > PIPE_BUF) {
         await flush();
-        buf.copy(buf, 0, used, used + n);
+        // The line that did not fit starts the next chunk (encoded again: cheaper than Buffer#copy).
+        buf.write(line, 0, 'utf8');
         used = 0;
         items = [];
       }
