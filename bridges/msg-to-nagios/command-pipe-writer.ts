@@ -20,6 +20,9 @@ export interface CommandPipeWriterOptions {
   onStatus?: (status: WriterStatus, previous: WriterStatus) => void;
 }
 
+/** Wait before retrying a write into a full pipe. */
+const FULL_POLL_MS = 1;
+
 const O_WRONLY_NONBLOCK = fs.constants.O_WRONLY | fs.constants.O_NONBLOCK;
 
 /**
@@ -84,7 +87,8 @@ export class CommandPipeWriter implements NagiosWriter {
       if (n > PIPE_BUF) throw new RangeError(`command line of ${n} bytes exceeds the ${PIPE_BUF}-byte write limit`);
       if (used + n > PIPE_BUF) {
         await flush();
-        buf.copy(buf, 0, used, used + n);
+        // The line that did not fit starts the next chunk (encoded again: cheaper than Buffer#copy).
+        buf.write(line, 0, 'utf8');
         used = 0;
         items = [];
       }
@@ -108,7 +112,6 @@ export class CommandPipeWriter implements NagiosWriter {
   /** Writes one chunk completely; `accepted` runs synchronously right after the successful write. */
   private async writeChunk(data: Buffer, signal: AbortSignal, accepted: () => void): Promise<void> {
     let openDelay = this.retryMinMs;
-    let fullDelay = 1;
     let fullSince: number | undefined;
     for (;;) {
       if (signal.aborted) throw abortError(signal);
@@ -130,8 +133,9 @@ export class CommandPipeWriter implements NagiosWriter {
           if (Date.now() - fullSince > (this.options.fullReportMs ?? 10_000)) {
             this.tracker.set('backlogged', `command pipe ${this.options.path} full for ${Math.round((Date.now() - fullSince) / 1000)} s: Nagios is not reading it`);
           }
-          await sleep(fullDelay, signal);
-          fullDelay = Math.min(fullDelay * 2, 50);
+          // Poll every millisecond: Nagios empties a full pipe (64 KiB) in a few
+          // ms, and a longer sleep would leave it idle (one failed write costs nothing).
+          await sleep(FULL_POLL_MS, signal);
           continue;
         }
         if (code === 'EPIPE' && this.samePipe(fd)) {

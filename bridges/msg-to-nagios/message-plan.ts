@@ -89,7 +89,7 @@ function refuse(plan: MessagePlan, raw: RawRecord, ref: RecordRef, reason: Rejec
  * does; otherwise undefined (records are then checked and decoded one by one).
  */
 export function decodeWhole(body: Uint8Array, raws: readonly RawRecord[], format: BodyFormat, maxRecordBytes: number): DecodeResult[] | undefined {
-  for (const r of raws) if (r.bytes.length > maxRecordBytes) return undefined;
+  for (const r of raws) if (r.size > maxRecordBytes) return undefined;
   const text = recordText(body);
   if (text === undefined || text.includes('\u0000')) return undefined;
   const decoded = decodeRecords(text, format);
@@ -139,8 +139,8 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
     let decoded: DecodeResult | undefined;
     if (whole !== undefined) decoded = whole[raw.index];
     else {
-      if (raw.bytes.length > ctx.maxRecordBytes) {
-        refuse(plan, raw, ref, 'record-too-large', `record ${raw.index} (body line ${raw.line}) is ${raw.bytes.length} bytes, more than the ${ctx.maxRecordBytes} allowed`);
+      if (raw.size > ctx.maxRecordBytes) {
+        refuse(plan, raw, ref, 'record-too-large', `record ${raw.index} (body line ${raw.line}) is ${raw.size} bytes, more than the ${ctx.maxRecordBytes} allowed`);
         continue;
       }
       const text = recordText(raw.bytes);

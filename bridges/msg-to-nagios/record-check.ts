@@ -21,6 +21,16 @@ export interface RecordPolicy {
 
 const STRING_FIELDS = ['serviceURI', 'hostName', 'serviceFlavour', 'siteName', 'metricName', 'summaryData', 'detailsData', 'perfData', 'gatheredAt', 'timestamp', 'nagiosName', 'role', 'voName'] as const satisfies ReadonlyArray<keyof MetricRecord>;
 
+/**
+ * The same text in a string of its own. Decoded values are slices of the
+ * whole message text: a result waiting to be written would otherwise keep
+ * that text (tens of KiB) alive, and the garbage collector would copy it
+ * from one generation to the next. (Short strings are copies already.)
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
+}
+
 export type RecordCheck = { ok: true; result: PreparedResult } | { ok: false; reason: RejectReason; detail: string };
 
 function reject(reason: RejectReason, detail: string): RecordCheck {
@@ -67,7 +77,7 @@ export function checkRecord(record: MetricRecord, ref: RecordRef, policy: Record
     return reject('future-timestamp', `timestamp "${record.timestamp}" is more than ${policy.maxFutureSkewSeconds} s in the future`);
   }
   const output = composeNeutralOutput(record.summaryData, record.detailsData, record.perfData);
-  const result: PreparedResult = { ref, kind: record.kind, host: record.hostName, code, timestamp, output };
-  if (service !== undefined) result.service = service;
+  const result: PreparedResult = { ref, kind: record.kind, host: detached(record.hostName), code, timestamp, output: detached(output) };
+  if (service !== undefined) result.service = detached(service);
   return { ok: true, result };
 }

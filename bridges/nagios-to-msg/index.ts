@@ -20,6 +20,7 @@ export {
   ocspCommands,
   dataFiles,
   DEFAULT_DATA_DIR,
+  DEFAULT_ROTATE_INTERVAL,
   DEFAULT_HANDLER,
   type SnippetOptions,
 } from './snippets.js';

@@ -24,6 +24,8 @@ export interface SnippetOptions {
 }
 
 export const DEFAULT_DATA_DIR = '/var/spool/gridmsg';
+/** Seconds between rotations of the perfdata files by Nagios (`--rotate-interval`). */
+export const DEFAULT_ROTATE_INTERVAL = 60;
 export const DEFAULT_HANDLER = '/usr/local/libexec/gridmsg/gridmsg-ocsp-handler';
 
 export function dataFiles(dataDir: string): { service: string; host: string; ocsp: string } {

@@ -6,6 +6,7 @@ import { loadRegistry } from '../../topology/index.js';
 import {
   bridgeConfigYaml,
   DEFAULT_DATA_DIR,
+  DEFAULT_ROTATE_INTERVAL,
   DEFAULT_HANDLER,
   ocspHandlerScript,
   siteSnippets,
@@ -58,7 +59,7 @@ export const nagiosConfigSiteCommand = defineCommand({
       .option('config', { type: 'string', describe: 'instead of --registry: the site client config (broker-config generate: DIR/sites/SITE.yaml)' })
       .option('client-config', { type: 'string', describe: 'path of the site client config on the Nagios host, for --bridge-config (default /etc/gridmsg/sites/SITE.yaml)' })
       .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'directory of the perfdata / OCSP result files' })
-      .option('rotate-interval', { type: 'number', default: 60, describe: 'seconds between rotations of the perfdata files by Nagios' })
+      .option('rotate-interval', { type: 'number', default: DEFAULT_ROTATE_INTERVAL, describe: 'seconds between rotations of the perfdata files by Nagios' })
       .option('ocsp', { type: 'boolean', default: false, describe: 'print the OCSP/OCHP compatibility variant instead of perfdata files' })
       .option('handler', { type: 'string', default: DEFAULT_HANDLER, describe: 'where the OCSP handler script is installed' })
       .option('write-handler', { type: 'string', describe: 'write the OCSP handler script to this file (mode 0755) and exit' })

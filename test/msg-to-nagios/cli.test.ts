@@ -25,6 +25,7 @@ test('nagios-config central: the printed settings and templates pass nagios4 -v 
   t.is(mainCfg.code, 0, mainCfg.stderr);
   t.is(objects.code, 0, objects.stderr);
   t.regex(mainCfg.stdout, /^check_external_commands=1$/m);
+  t.regex(mainCfg.stdout, /^check_result_reaper_frequency=1$/m, 'spool mode results reaped every second (bench/latency.ts)');
   t.regex(mainCfg.stdout, /^illegal_object_name_chars=[^=\n]*$/m, 'no = in illegal_object_name_chars');
   t.regex(objects.stdout, /name\s+gridmsg-passive-service/);
   t.regex(objects.stdout, /UKI-LT2-QMUL\s+role site\s+hosts \*\.ph\.qmul\.ac\.uk/);
