@@ -7,7 +7,10 @@ import {
   checkRegistryText,
   consumerPrefetch,
   DESTINATION_PREFETCH_SHARE,
+  INBOUND_MEMORY_SHARE,
+  inboundPrefetch,
   loadRegistry,
+  networkPrefetch,
   MAX_CONSUMER_PREFETCH,
   MAX_NETWORK_PREFETCH,
   pairFlows,
@@ -99,6 +102,25 @@ test('pairFlows on the example: each connector carries one queue per (site, cons
   const argo = registry.consumers.find((c) => c.name === 'argo-central')!;
   const p = consumerPrefetch(registry, flows, argo);
   t.true(p.prefetch >= 1 && p.prefetch <= MAX_CONSUMER_PREFETCH);
+});
+
+test('network prefetch: also bounded by what the receiving pair can take in from all bridges arriving there', (t) => {
+  const registry = loadRegistry(EXAMPLE);
+  const network = buildNetwork(registry);
+  const flows = pairFlows(registry, network);
+  const central = flows.get('central')!;
+  const intoCentral = network.links.filter((l) => l.to === 'central').reduce((n, l) => n + flows.get(l.from)!.linkQueues.get(l.name)!, 0);
+  t.is(central.inboundQueues, intoCentral);
+  const memory = Math.min(...registry.brokers.filter((b) => b.name.startsWith('central')).map((b) => b.limits.memoryBytes));
+  const inbound = inboundPrefetch(registry, flows, 'central');
+  t.is(inbound.prefetch, Math.floor((memory * INBOUND_MEMORY_SHARE) / (intoCentral * registry.network.messageBytes)));
+  // Everything all bridges may have in flight towards central fits its inbound share.
+  t.true(inbound.prefetch * intoCentral * registry.network.messageBytes <= memory * INBOUND_MEMORY_SHARE);
+  for (const link of network.links.filter((l) => l.to === 'central')) {
+    const sender = registry.brokers.find((b) => b.name === registry.pairs.find((p) => p.name === link.from)!.brokers[0])!;
+    const p = networkPrefetch(registry, sender, flows, link.from, 'central');
+    t.true(p.prefetch <= inbound.prefetch, link.name);
+  }
 });
 
 test('network.messageSize: default 64 kb; a broker memory limit follows half its heap unless set', (t) => {
