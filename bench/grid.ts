@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/grid.ts [--sites 250] [--rate 100] [--duration 180] [--regions 4]
  *                         [--services 20] [--workers 2] [--mode spool|pipe]
- *                         [--scenario both|steady|kill] [--heap-mb 256] [--result-bytes 400]
+ *                         [--scenario both|steady|kill] [--heap-mb 512] [--result-bytes 400]
  *                         [--profile] [--keep]
  *
  * A registry of SITES sites on REGIONS regional failover pairs and a central
@@ -72,7 +72,7 @@ const { values: opts } = parseArgs({
     workers: { type: 'string', default: '2' },
     mode: { type: 'string', default: 'spool' },
     scenario: { type: 'string', default: 'both' },
-    'heap-mb': { type: 'string', default: '256' },
+    'heap-mb': { type: 'string', default: '512' },
     'result-bytes': { type: 'string', default: '400' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },

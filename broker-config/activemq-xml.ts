@@ -35,7 +35,7 @@ function connectorXml(c: ConnectorPlan, login: { user: string; passwordKey: stri
     },
     [
       comment(`to pair ${c.toPair} (${c.remotes.map((r) => r.name).join(', ')}) for consumer${c.consumers.length > 1 ? 's' : ''} ${c.consumers.join(', ')}; declared here only, one-way`),
-      comment(`prefetchSize ${c.prefetch} on each of its ${c.queueCount} queue${c.queueCount === 1 ? '' : 's'}: sized to this broker's memory limit and network.messageSize (docs/broker-network.md)`),
+      comment(`prefetchSize ${c.prefetch} on each of its ${c.queueCount} queue${c.queueCount === 1 ? '' : 's'}: sized to this broker's and the receiving pair's memory limits and network.messageSize (docs/broker-network.md)`),
       el(
         'staticallyIncludedDestinations',
         {},

@@ -15,7 +15,7 @@ import {
   virtualTopicName,
   type NetworkModel,
 } from '../topology/index.js';
-import { brokerAuthMode, brokerPrefetch, linkScheme, MAX_NETWORK_PREFETCH, pairFlows, type AuthMode, type LinkScheme, type PairFlow } from '../topology/index.js';
+import { brokerAuthMode, linkScheme, MAX_NETWORK_PREFETCH, networkPrefetch, pairFlows, type AuthMode, type LinkScheme, type PairFlow } from '../topology/index.js';
 import type { Broker, Pair, Registry } from '../topology/index.js';
 import { NETWORK_GROUP, passwordKey, planIdentities, type PlannedUser } from './identities.js';
 import { brokerStores, type BrokerStores } from './tls-instance.js';
@@ -227,7 +227,7 @@ export function planNetwork(registry: Registry): NetworkPlan {
         authz,
         topics: sorted(topics),
         queues: sorted(queues),
-        connectors: connectors.map((c) => ({ ...c, prefetch: brokerPrefetch(registry, broker, flow, MAX_NETWORK_PREFETCH).prefetch })),
+        connectors: connectors.map((c) => ({ ...c, prefetch: networkPrefetch(registry, broker, flows, pair.name, c.toPair).prefetch })),
         flow,
       };
       if (partner) plan.partner = partner;

@@ -25,6 +25,14 @@ import type { Broker, Registry } from './types.js';
 
 /** Share of a broker's memory limit that prefetched messages of all its subscriptions together may pin. */
 export const PREFETCH_MEMORY_SHARE = 0.5;
+/**
+ * Share of a broker's memory limit that messages arriving from other pairs'
+ * network bridges may take at once: a bridge keeps up to its prefetch of each
+ * queue in flight towards the remote broker, and 4 regional bridges with a
+ * prefetch sized only by their own memory ran a 256 MB central broker out of
+ * heap (bench/grid.ts at 10,000 results/s).
+ */
+export const INBOUND_MEMORY_SHARE = 0.25;
 /** Share of one destination's memory limit that one subscription's prefetch may pin. */
 export const DESTINATION_PREFETCH_SHARE = 0.5;
 /** Upper bounds: the fixed values used before sizing (small messages keep them). */
@@ -80,12 +88,14 @@ export interface PairFlow {
   consumerQueues: Map<string, number>;
   /** All queue subscriptions on a broker of this pair (when active). */
   subscriptions: number;
+  /** Queues other pairs' network bridges forward into this pair (one in-flight window each). */
+  inboundQueues: number;
 }
 
 /** The queue subscriptions on each pair: network connectors (one per queue they forward) and consumers (one per queue they read). Pure. */
 export function pairFlows(registry: Registry, network: NetworkModel): Map<string, PairFlow> {
   const flows = new Map<string, PairFlow>(
-    registry.pairs.map((p) => [p.name, { pair: p.name, linkQueues: new Map(), linkQueueNames: new Map(), consumerQueues: new Map(), subscriptions: 0 }]),
+    registry.pairs.map((p) => [p.name, { pair: p.name, linkQueues: new Map(), linkQueueNames: new Map(), consumerQueues: new Map(), subscriptions: 0, inboundQueues: 0 }]),
   );
   const siteByName = new Map(registry.sites.map((s) => [s.name, s]));
   const linkByEnds = new Map(network.links.map((l) => [`${l.from}\u0000${l.to}`, l.name]));
@@ -108,6 +118,8 @@ export function pairFlows(registry: Registry, network: NetworkModel): Map<string
     const names = [...(queuesOnLink.get(l.name) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     f.linkQueues.set(l.name, names.length);
     f.linkQueueNames.set(l.name, names);
+    const to = flows.get(l.to);
+    if (to) to.inboundQueues += names.length;
   }
   for (const c of registry.consumers) {
     const f = flows.get(c.pair);
@@ -140,4 +152,22 @@ export function consumerPrefetch(registry: Registry, flows: Map<string, PairFlow
   const sizes = brokers.map((b) => brokerPrefetch(registry, b, flows.get(consumer.pair), MAX_CONSUMER_PREFETCH));
   if (sizes.length === 0) return sizePrefetch({ memoryBytes: 0, destinationMemoryBytes: 0, messageBytes: 1, subscriptions: 1, max: MAX_CONSUMER_PREFETCH });
   return sizes.reduce((a, b) => (b.prefetch < a.prefetch ? b : a));
+}
+
+/** How many messages per queue the bridges into `pair` may have in flight so that all of them fit INBOUND_MEMORY_SHARE of each of its brokers. */
+export function inboundPrefetch(registry: Registry, flows: Map<string, PairFlow>, pair: string): PrefetchSize {
+  const p = registry.pairs.find((x) => x.name === pair);
+  const brokers = (p?.brokers ?? []).flatMap((n) => registry.brokers.filter((b) => b.name === n));
+  const inbound = Math.max(1, flows.get(pair)?.inboundQueues ?? 0);
+  const size = Math.max(1, registry.network.messageBytes);
+  const memory = Math.min(...brokers.map((b) => b.limits.memoryBytes), Number.MAX_SAFE_INTEGER);
+  const raw = Math.min(Math.floor((memory * INBOUND_MEMORY_SHARE) / (inbound * size)), MAX_NETWORK_PREFETCH);
+  return { prefetch: Math.max(1, raw), fits: raw >= 1, memoryNeededBytes: Math.ceil((inbound * size) / INBOUND_MEMORY_SHARE), limitedBy: raw === MAX_NETWORK_PREFETCH ? 'max' : 'memory' };
+}
+
+/** A network connector's prefetch on `broker` towards pair `to`: what the sending broker can hold out, and what the receiving pair can take in. */
+export function networkPrefetch(registry: Registry, broker: Broker, flows: Map<string, PairFlow>, from: string, to: string): PrefetchSize {
+  const out = brokerPrefetch(registry, broker, flows.get(from), MAX_NETWORK_PREFETCH);
+  const inbound = inboundPrefetch(registry, flows, to);
+  return inbound.prefetch < out.prefetch ? inbound : out;
 }

@@ -5,7 +5,7 @@
  * Warnings, not errors: the generated prefetch is then 1 and the network
  * still works, but delivery may stall under load.
  */
-import { brokerPrefetch, MAX_NETWORK_PREFETCH, pairFlows, PREFETCH_MEMORY_SHARE, DESTINATION_PREFETCH_SHARE } from './flow-sizing.js';
+import { brokerPrefetch, inboundPrefetch, INBOUND_MEMORY_SHARE, MAX_NETWORK_PREFETCH, pairFlows, PREFETCH_MEMORY_SHARE, DESTINATION_PREFETCH_SHARE } from './flow-sizing.js';
 import { buildNetwork } from './network.js';
 import type { Problem } from './problems.js';
 import { formatSize } from './sizes.js';
@@ -47,10 +47,16 @@ export function sizingProblems(registry: Registry, source: SourceDoc, prior: rea
 
   for (const b of registry.brokers) {
     const flow = flows.get(pairOf.get(b.name) ?? '');
-    if (!flow || flow.subscriptions === 0) continue;
+    if (!flow || (flow.subscriptions === 0 && flow.inboundQueues === 0)) continue;
     const l = b.limits;
     if (registry.network.messageBytes > l.maxFrameSizeBytes) {
       add(sizePath, 'frame', b.name, (bs) => `${sizeSource} exceeds maxFrameSize ${formatSize(l.maxFrameSizeBytes)} of ${names(bs)}: such messages are refused (raise limits.maxFrameSize or lower the site bridges' batch.maxBytes)`);
+    }
+    if (flow.inboundQueues > 0 && !inboundPrefetch(registry, flows, flow.pair).fits) {
+      const need = Math.ceil((flow.inboundQueues * registry.network.messageBytes) / INBOUND_MEMORY_SHARE);
+      add(limitPath(b.srcPath, 'memory'), 'inbound', b.name, (bs) =>
+        `${names(bs)}: ${flow.inboundQueues} queues arrive from other pairs' network bridges; one message of ${sizeSource} in flight on each needs a memory limit of at least ${formatSize(need)} (${Math.round(INBOUND_MEMORY_SHARE * 100)}% of it for arriving messages), it is ${formatSize(l.memoryBytes)}: the bridges' prefetch is set to 1 and delivery may stall (raise limits.memory and heap, or lower network.messageSize)`,
+      );
     }
     const s = brokerPrefetch(registry, b, flow, MAX_NETWORK_PREFETCH);
     if (s.fits) continue;

@@ -64,6 +64,13 @@ test('a consumer config loads', (t) => {
   t.is(cfg.verification?.caFile, '/etc/grid/ca.pem');
 });
 
+test('a consumer config may carry the generator-sized prefetch', (t) => {
+  const cfg = parseClientConfig(`${CONSUMER}prefetch: 13\n`, '/c.yaml');
+  t.is(cfg.kind === 'consumer' ? cfg.prefetch : undefined, 13);
+  const none = parseClientConfig(CONSUMER, '/c.yaml');
+  t.is(none.kind === 'consumer' ? none.prefetch : 'site', undefined);
+});
+
 const cases: Array<[string, string, RegExp, number, string | undefined]> = [
   ['port out of range', SITE.replace('port: 61614', 'port: 70000'), /port number/, 12, 'brokers[1].port'],
   ['unknown field', SITE.replace('role: site', 'role: site\nrloe: x'), /unknown field "rloe"/, 5, 'rloe'],
@@ -75,6 +82,7 @@ const cases: Array<[string, string, RegExp, number, string | undefined]> = [
   ['missing host', CONSUMER.replace('host: 127.0.0.1, ', ''), /missing required field "host"/, 4, 'brokers[0].host'],
   ['both password sources', CONSUMER.replace('  passwordEnv:', '  passwordFile: x\n  passwordEnv:'), /not both/, 13, 'credentials'],
   ['YAML syntax', 'kind: site\nbrokers: [\n', /YAML syntax error/, 3, undefined],
+  ['prefetch not a positive whole number', `${CONSUMER}prefetch: 0\n`, /must be a whole number 1-10000, not 0/, 17, 'prefetch'],
 ];
 
 for (const [name, text, message, line, field] of cases) {
