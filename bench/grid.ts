@@ -396,7 +396,6 @@ async function main(): Promise<void> {
     const central = writeCentralBench(path.join(dir, 'central'), consumer, consumerFile, SITES, SERVICES, MODE);
     const nagios = await startNagios(central.nagios, 120_000);
     cleanups.push(() => nagios.stop());
-    fs.writeFileSync(central.lockFile, `${nagios.process.pid}\n`);
     const centralLog = path.join(dir, 'central-bridge.log');
     const centralBridge = startProcess(process.execPath, ['--import', 'tsx', path.join(REPO, 'test', 'broker-config', 'cli-entry.ts'), '--log-format', 'json', 'msg-to-nagios', '--config', central.bridgeConfig], {
       cwd: REPO,

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ConsumerClientConfig } from '../clients/client-config.js';
-import { NAGIOS_PLUGINS, writeNagiosInstance, type NagiosHost, type NagiosPaths } from '../bridges/nagios-instance.js';
+import { NAGIOS_PLUGINS, nagiosPaths, writeNagiosInstance, type NagiosHost, type NagiosPaths } from '../bridges/nagios-instance.js';
 import {
   centralBridgeConfig,
   centralMainConfig,
@@ -38,7 +38,6 @@ export interface CentralSetup {
   nagios: NagiosPaths;
   bridgeConfig: string;
   /** Nagios' lock file: a daemon Nagios writes its pid there; the demo's foreground Nagios gets it written for it. */
-  lockFile: string;
   bridgeStateDir: string;
   /** The central bridge's metrics endpoint, when it has one. */
   metricsUrl?: string;
@@ -72,7 +71,6 @@ export function centralHosts(plan: DemoPlan): NagiosHost[] {
 export function writeCentralSetup(o: CentralSetupOptions): CentralSetup {
   const nagiosDir = path.join(o.dir, 'nagios');
   const bridgeStateDir = path.join(o.dir, 'bridge-state');
-  const lockFile = path.join(nagiosDir, 'nagios.lock');
   const snippet: CentralSnippetOptions = {
     consumer: o.consumer,
     consumerFile: o.consumerFile,
@@ -80,7 +78,7 @@ export function writeCentralSetup(o: CentralSetupOptions): CentralSetup {
     commandFile: path.join(nagiosDir, 'rw', 'nagios.cmd'),
     checkResultPath: path.join(nagiosDir, 'checkresults'),
     objectCache: path.join(nagiosDir, 'objects.cache'),
-    lockFile,
+    querySocket: nagiosPaths(nagiosDir).querySocket,
     stateDir: bridgeStateDir,
     freshnessSeconds: 0,
     pluginDir: NAGIOS_PLUGINS,
@@ -95,5 +93,5 @@ export function writeCentralSetup(o: CentralSetupOptions): CentralSetup {
   doc.setIn(['reporting', 'summaryIntervalSeconds'], o.statsIntervalSeconds);
   const bridgeConfig = path.join(o.dir, 'msg-to-nagios.yaml');
   fs.writeFileSync(bridgeConfig, `# Written by gridmsg demo: gridmsg nagios-config central --part bridge, stats every ${o.statsIntervalSeconds} s.\n${doc.toString({ lineWidth: 0 })}`);
-  return { nagios, bridgeConfig, lockFile, bridgeStateDir, ...(o.metricsPort === undefined ? {} : { metricsUrl: `http://127.0.0.1:${o.metricsPort}/metrics` }) };
+  return { nagios, bridgeConfig, bridgeStateDir, ...(o.metricsPort === undefined ? {} : { metricsUrl: `http://127.0.0.1:${o.metricsPort}/metrics` }) };
 }

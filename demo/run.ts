@@ -300,8 +300,6 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const centralNagios = await startNagios(central.nagios);
     world.centralNagios = centralNagios;
     procs.add({ name: 'central Nagios', pids: () => [centralNagios.process.pid], stop: () => centralNagios.stop() });
-    // A daemon Nagios writes its pid to lock_file; this one runs in the foreground, so the demo does (the bridge only releases results while that pid runs).
-    fs.writeFileSync(central.lockFile, `${centralNagios.process.pid}\n`);
     const centralBridge = startCli(['--log-format', 'json', 'msg-to-nagios', '--config', central.bridgeConfig], world.centralLog);
     world.centralBridge = centralBridge;
     procs.add({ name: 'central bridge', pids: () => [centralBridge.pid], stop: () => centralBridge.stop(30_000) });

@@ -282,7 +282,7 @@ export function deployFiles(registry: Registry, options: Partial<DeployOptions> 
       commandFile: DEBIAN_DEFAULTS.commandFile,
       checkResultPath: DEBIAN_DEFAULTS.checkResultPath,
       objectCache: DEBIAN_DEFAULTS.objectCache,
-      lockFile: DEBIAN_DEFAULTS.lockFile,
+      querySocket: DEBIAN_DEFAULTS.querySocket,
       stateDir,
       freshnessSeconds: 0,
       pluginDir: DEBIAN_DEFAULTS.pluginDir,

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ConsumerClientConfig } from '../../clients/client-config.js';
-import { NAGIOS_PLUGINS, writeNagiosInstance, type NagiosHost, type NagiosPaths } from '../../bridges/nagios-instance.js';
+import { NAGIOS_PLUGINS, nagiosPaths, writeNagiosInstance, type NagiosHost, type NagiosPaths } from '../../bridges/nagios-instance.js';
 import { centralBridgeConfig, centralMainConfig, centralObjects, PASSIVE_HOST_TEMPLATE, PASSIVE_SERVICE_TEMPLATE, type CentralSnippetOptions } from '../../bridges/msg-to-nagios/index.js';
 import { mainConfigSettings } from '../../demo/central-setup.js';
 import { serviceOf } from './result-line.js';
@@ -18,14 +18,12 @@ import { siteHost } from './registry.js';
 export interface CentralBench {
   nagios: NagiosPaths;
   bridgeConfig: string;
-  lockFile: string;
   /** Where the central Nagios writes one line (the plugin output) per result it processed. */
   processedFile: string;
 }
 
 export function writeCentralBench(dir: string, consumer: ConsumerClientConfig, consumerFile: string, sites: number, services: number, mode: 'spool' | 'pipe'): CentralBench {
   const nagiosDir = path.join(dir, 'nagios');
-  const lockFile = path.join(nagiosDir, 'nagios.lock');
   const processedFile = path.join(dir, 'processed');
   const snippet: CentralSnippetOptions = {
     consumer,
@@ -34,7 +32,7 @@ export function writeCentralBench(dir: string, consumer: ConsumerClientConfig, c
     commandFile: path.join(nagiosDir, 'rw', 'nagios.cmd'),
     checkResultPath: path.join(nagiosDir, 'checkresults'),
     objectCache: path.join(nagiosDir, 'objects.cache'),
-    lockFile,
+    querySocket: nagiosPaths(nagiosDir).querySocket,
     stateDir: path.join(dir, 'bridge-state'),
     freshnessSeconds: 0,
     pluginDir: NAGIOS_PLUGINS,
@@ -68,5 +66,5 @@ export function writeCentralBench(dir: string, consumer: ConsumerClientConfig, c
   doc.setIn(['reporting', 'summaryIntervalSeconds'], 5);
   const bridgeConfig = path.join(dir, 'msg-to-nagios.yaml');
   fs.writeFileSync(bridgeConfig, doc.toString({ lineWidth: 0 }));
-  return { nagios, bridgeConfig, lockFile, processedFile };
+  return { nagios, bridgeConfig, processedFile };
 }

@@ -23,7 +23,9 @@ export interface NagiosSettings {
   /** Pipe mode: output too long for one pipe line goes to `spool` (needs checkResultPath) or is cut (`truncate`). */
   longOutput: 'spool' | 'truncate';
   objectCache?: string;
-  /** Nagios' lock_file (its pid): spool files are only released while Nagios runs. */
+  /** Nagios' query_socket: spool files are only released while it accepts a connection (Nagios runs). */
+  querySocket?: string;
+  /** Nagios' lock_file (its pid; a daemon-mode Nagios only): the other way to tell that Nagios runs. */
   lockFile?: string;
   illegalObjectNameChars: string;
   maxOutputBytes: number;
@@ -221,7 +223,7 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     return f.fail(['consumer'], `cannot load the consumer client config ${consumerFile}: ${(err as Error).message}`);
   }
 
-  f.map(['nagios'], ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'objectCache', 'lockFile', 'illegalObjectNameChars', 'maxOutputBytes', 'resultsPerFile'], ['mode']);
+  f.map(['nagios'], ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'objectCache', 'querySocket', 'lockFile', 'illegalObjectNameChars', 'maxOutputBytes', 'resultsPerFile'], ['mode']);
   // No default: spool mode is exactly-once across crashes, pipe mode is the classic path (see docs).
   const mode = f.choice(['nagios', 'mode'], ['pipe', 'spool'] as const, 'spool');
   const nagios: NagiosSettings = {
@@ -234,10 +236,12 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
   const commandFile = f.file_(['nagios', 'commandFile']);
   const checkResultPath = f.file_(['nagios', 'checkResultPath']);
   const objectCache = f.file_(['nagios', 'objectCache']);
+  const querySocket = f.file_(['nagios', 'querySocket']);
   const lockFile = f.file_(['nagios', 'lockFile']);
   if (commandFile !== undefined) nagios.commandFile = commandFile;
   if (checkResultPath !== undefined) nagios.checkResultPath = checkResultPath;
   if (objectCache !== undefined) nagios.objectCache = objectCache;
+  if (querySocket !== undefined) nagios.querySocket = querySocket;
   if (lockFile !== undefined) nagios.lockFile = lockFile;
   if (mode === 'pipe' && commandFile === undefined) f.fail(['nagios', 'commandFile'], 'pipe mode needs commandFile (Nagios command_file)');
   if (mode === 'spool' && checkResultPath === undefined) f.fail(['nagios', 'checkResultPath'], 'spool mode needs checkResultPath (Nagios check_result_path)');

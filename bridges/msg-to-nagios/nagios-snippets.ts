@@ -18,7 +18,8 @@ export interface CentralSnippetOptions {
   commandFile: string;
   checkResultPath: string;
   objectCache: string;
-  lockFile: string;
+  /** Nagios' query_socket: the bridge releases spool files only while it accepts connections (Nagios runs). */
+  querySocket: string;
   stateDir: string;
   /** Seconds without a result after which a service goes UNKNOWN (0: no freshness checking). */
   freshnessSeconds: number;
@@ -35,7 +36,7 @@ export const DEBIAN_DEFAULTS = {
   commandFile: '/var/lib/nagios4/rw/nagios.cmd',
   checkResultPath: '/var/lib/nagios4/spool/checkresults',
   objectCache: '/var/lib/nagios4/objects.cache',
-  lockFile: '/var/run/nagios4/nagios4.pid',
+  querySocket: '/var/lib/nagios4/rw/nagios.qh',
   stateDir: '/var/lib/gridmsg/msg-to-nagios',
   pluginDir: '/usr/lib/nagios/plugins',
 } as const;
@@ -60,7 +61,8 @@ export function centralMainConfig(o: CentralSnippetOptions): string {
     '# The bridge only releases spool files while Nagios runs; keep Nagios from discarding them unread after a long stop.',
     'max_check_result_file_age=86400',
     `object_cache_file=${o.objectCache}`,
-    `lock_file=${o.lockFile}`,
+    "# The bridge asks this socket whether Nagios runs (Debian's nagios4.service runs Nagios in the foreground, which writes no lock_file).",
+    `query_socket=${o.querySocket}`,
     "# Grid metric names contain '=' (e.g. org.sam.CE-JobSubmit-/ops/Role=lcgadmin): keep it out of this list.",
     `illegal_object_name_chars=${DEFAULT_ILLEGAL_NAME_CHARS}`,
     '# 1 logs one line per received result (useful to audit, heavy at grid rates).',
@@ -135,7 +137,7 @@ export function centralBridgeConfig(o: CentralSnippetOptions): string {
       checkResultPath: o.checkResultPath,
       longOutput: 'spool',
       objectCache: o.objectCache,
-      lockFile: o.lockFile,
+      querySocket: o.querySocket,
       maxOutputBytes: 8192,
     },
     unknownObjects: { action: 'reject', suggestionsFile: `${o.stateDir}/unknown-objects.cfg` },

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../core/logger.js';
-import { pidAlive } from '../../core/process.js';
 import { formatCheckResultFile, isSpoolName, randomSpoolName, spoolMarker } from './check-result-file.js';
 import { NAGIOS_OUTPUT_LIMIT } from './external-command.js';
 import { abortError, acceptedEntries, sleep, StatusTracker, type NagiosWriter, type WriterStatus } from './nagios-writer.js';
+import { nagiosLiveness, type NagiosLivenessProbe } from './nagios-liveness.js';
 import type { IntentOutcome, StateJournal } from './state-journal.js';
+
+/** A positive liveness answer holds this long (ms): one socket connect a second at most, not one per file. */
+const LIVENESS_CACHE_MS = 1000;
 import type { PreparedResult } from './types.js';
 
 export interface SpoolWriterOptions {
@@ -19,8 +22,8 @@ export interface SpoolWriterOptions {
   resultsPerFile?: number;
   /** Escaped output above this is cut with a marker (default 8192). */
   maxOutputBytes?: number;
-  /** Nagios' lock_file: when given, files are released only while that pid runs. */
-  nagiosLockFile?: string;
+  /** How to tell that Nagios runs (query socket and/or lock file): files are released only while it does. */
+  liveness?: NagiosLivenessProbe;
   /** Released files not yet reaped by Nagios above which the bridge waits (default 2000). */
   maxBacklogFiles?: number;
   retryMinMs?: number;
@@ -43,6 +46,8 @@ export class SpoolWriter implements NagiosWriter {
   private readonly released = new Set<string>();
   filesWritten = 0;
   resultsWritten = 0;
+  /** When Nagios was last seen running (liveness asked at most once per LIVENESS_CACHE_MS while it runs). */
+  private runningSeenAt = -Infinity;
 
   constructor(private readonly options: SpoolWriterOptions) {
     this.tracker = new StatusTracker((next, previous) => {
@@ -73,7 +78,7 @@ export class SpoolWriter implements NagiosWriter {
     let delay = this.options.retryMinMs ?? 200;
     for (;;) {
       if (signal.aborted) throw abortError(signal);
-      const blocked = this.blockedReason();
+      const blocked = await this.blockedReason();
       if (blocked !== undefined) {
         this.tracker.set(blocked.state, blocked.reason);
         await sleep(delay, signal);
@@ -129,11 +134,11 @@ export class SpoolWriter implements NagiosWriter {
   }
 
   /** Why files must not be released now, if they must not. */
-  private blockedReason(): { state: 'waiting' | 'backlogged'; reason: string } | undefined {
-    const lock = this.options.nagiosLockFile;
-    if (lock !== undefined) {
-      const pid = readPid(lock);
-      if (pid === undefined || !pidAlive(pid)) return { state: 'waiting', reason: `Nagios is not running (lock file ${lock})` };
+  private async blockedReason(): Promise<{ state: 'waiting' | 'backlogged'; reason: string } | undefined> {
+    if (this.options.liveness !== undefined && Date.now() - this.runningSeenAt > LIVENESS_CACHE_MS) {
+      const live = await nagiosLiveness(this.options.liveness);
+      if (!live.running) return { state: 'waiting', reason: live.reason };
+      this.runningSeenAt = Date.now();
     }
     const max = this.options.maxBacklogFiles ?? 2000;
     if (this.released.size >= max) {
@@ -156,14 +161,6 @@ async function fsyncDirAsync(dir: string): Promise<void> {
   }
 }
 
-function readPid(lockFile: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(lockFile, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Settles an interrupted release from the directory alone: the data file was

@@ -26,7 +26,7 @@ function builder(y: Argv<GlobalOptions>) {
     .option('command-file', { type: 'string', default: DEBIAN_DEFAULTS.commandFile, describe: 'Nagios command_file' })
     .option('check-result-path', { type: 'string', default: DEBIAN_DEFAULTS.checkResultPath, describe: 'Nagios check_result_path' })
     .option('object-cache', { type: 'string', default: DEBIAN_DEFAULTS.objectCache, describe: 'Nagios object_cache_file' })
-    .option('lock-file', { type: 'string', default: DEBIAN_DEFAULTS.lockFile, describe: 'Nagios lock_file' })
+    .option('query-socket', { type: 'string', default: DEBIAN_DEFAULTS.querySocket, describe: 'Nagios query_socket (the bridge asks it whether Nagios runs)' })
     .option('state-dir', { type: 'string', default: DEBIAN_DEFAULTS.stateDir, describe: 'bridge state directory' })
     .option('freshness', { type: 'number', default: 0, describe: 'seconds without a result before a service goes UNKNOWN (0: off)' })
     .option('metrics-port', { type: 'number', describe: `port of the bridge's Prometheus endpoint on 127.0.0.1, read by gridmsg status (default: printed commented out, port ${CENTRAL_METRICS_PORT})` });
@@ -74,7 +74,7 @@ export const nagiosConfigCentralCommand = defineCommand<Args>({
           commandFile: args['command-file'],
           checkResultPath: args['check-result-path'],
           objectCache: args['object-cache'],
-          lockFile: args['lock-file'],
+          querySocket: args['query-socket'],
           stateDir: args['state-dir'],
           freshnessSeconds: args.freshness,
           pluginDir: DEBIAN_DEFAULTS.pluginDir,

@@ -42,7 +42,8 @@ test('the demo Nagios instances pass nagios4 -v without warnings; both bridge co
   const c = loadCentralConfig(central.bridgeConfig);
   t.is(c.nagios.mode, 'spool');
   t.is(c.nagios.checkResultPath, central.nagios.checkResultPath);
-  t.is(c.nagios.lockFile, central.lockFile);
+  t.is(c.nagios.querySocket, central.nagios.querySocket);
+  t.is(c.nagios.lockFile, undefined, 'a foreground Nagios writes no lock file: the bridge asks the query socket');
   t.is(c.summaryIntervalSeconds, 2);
   const s = loadSiteConfig(siteSetup.bridgeConfig);
   t.deepEqual(s.metrics, { host: '127.0.0.1', port: 9999 });

@@ -19,13 +19,14 @@ test('nagios-config central: the printed settings and templates pass nagios4 -v 
   t.teardown(tmp.cleanup);
   const dir = path.join(tmp.dir, 'nagios');
   const base = writeNagiosInstance(dir, { hosts: [] });
-  const args = ['nagios-config', 'central', '--registry', REGISTRY, '--consumer', 'ngi-uk', '--freshness', '3600', '--command-file', base.commandFile, '--check-result-path', base.checkResultPath, '--object-cache', path.join(dir, 'objects.cache'), '--lock-file', path.join(dir, 'nagios.lock')];
+  const args = ['nagios-config', 'central', '--registry', REGISTRY, '--consumer', 'ngi-uk', '--freshness', '3600', '--command-file', base.commandFile, '--check-result-path', base.checkResultPath, '--object-cache', path.join(dir, 'objects.cache'), '--query-socket', base.querySocket];
   const mainCfg = await runCli([...args, '--part', 'nagios-cfg']);
   const objects = await runCli([...args, '--part', 'objects', '--part', 'sites']);
   t.is(mainCfg.code, 0, mainCfg.stderr);
   t.is(objects.code, 0, objects.stderr);
   t.regex(mainCfg.stdout, /^check_external_commands=1$/m);
   t.regex(mainCfg.stdout, /^check_result_reaper_frequency=1$/m, 'spool mode results reaped every second (bench/latency.ts)');
+  t.true(mainCfg.stdout.includes(`\nquery_socket=${base.querySocket}\n`), 'the socket the bridge asks whether Nagios runs');
   t.regex(mainCfg.stdout, /^illegal_object_name_chars=[^=\n]*$/m, 'no = in illegal_object_name_chars');
   t.regex(objects.stdout, /name\s+gridmsg-passive-service/);
   t.regex(objects.stdout, /UKI-LT2-QMUL\s+role site\s+hosts \*\.ph\.qmul\.ac\.uk/);
@@ -63,6 +64,7 @@ test('nagios-config central: the printed bridge config loads, pointing at the co
   t.is(cfg.consumer.consumer, 'argo-central');
   t.true(cfg.consumer.queues.length >= 12);
   t.is(cfg.nagios.mode, 'spool');
+  t.is(cfg.nagios.querySocket, '/var/lib/nagios4/rw/nagios.qh', "Debian's default query_socket");
 });
 
 test('nagios-config central: an unknown consumer or a missing registry is one clear line, exit 2', async (t) => {

@@ -65,7 +65,7 @@ test.before(async () => {
   config = writeBridgeConfig(tmp.dir, {
     consumerFile,
     stateDir: path.join(tmp.dir, 'state'),
-    nagios: { mode: 'spool', checkResultPath: paths.checkResultPath, lockFile: path.join(paths.dir, 'nagios.lock'), objectCache: path.join(paths.dir, 'objects.cache') },
+    nagios: { mode: 'spool', checkResultPath: paths.checkResultPath, querySocket: paths.querySocket, objectCache: path.join(paths.dir, 'objects.cache') },
   });
   fs.appendFileSync(config, `metrics:\n  host: 127.0.0.1\n  port: ${port}\n`);
   bridge = startBridge(config, path.join(tmp.dir, 'bridge.log'));
@@ -98,9 +98,7 @@ test.serial('before Nagios runs: connected, nothing received, then results held 
 
 test.serial('Nagios running: the held result is written, Nagios takes results, the spool drains', async (t) => {
   nagios = await startNagios(paths);
-  // Nagios writes its lock_file (its pid) only when it runs as a daemon (-d); here it runs in the
-  // foreground under the test's control, so the test writes the pid there as the daemon would.
-  fs.writeFileSync(path.join(paths.dir, 'nagios.lock'), `${nagios.process.pid}\n`);
+  // The bridge sees Nagios running by its query socket (this foreground Nagios writes no lock file).
   const s = await until((x) => value(x, 'gridmsg_central_nagios_accepting') === 1 && value(x, 'gridmsg_central_inflight_messages') === 0 && value(x, 'gridmsg_central_spool_files') === 0);
   t.true(await eventually(() => status().get('ce01.cern.ch;org.sam.CE-JobSubmit')?.pluginOutput === 'held while Nagios is down'));
   t.is(value(s, 'gridmsg_central_nagios_accepting'), 1);

@@ -126,7 +126,7 @@ test('spool writer: waits while Nagios is not running (lock file), releases once
   fs.mkdirSync(spool);
   const lock = path.join(dir, 'nagios.lock');
   fs.writeFileSync(lock, '999999999\n');
-  const writer = new SpoolWriter({ dir: spool, journal, logger: silentLogger(), instanceId: 'test-2', nagiosLockFile: lock, retryMinMs: 20, retryMaxMs: 50 });
+  const writer = new SpoolWriter({ dir: spool, journal, logger: silentLogger(), instanceId: 'test-2', liveness: { lockFile: lock }, retryMinMs: 20, retryMaxMs: 50 });
   const done = writer.write(results(5), new AbortController().signal);
   t.true(await eventually(() => writer.status.state === 'waiting'));
   t.deepEqual(fs.readdirSync(spool), []);

@@ -166,12 +166,7 @@ export async function eventually(check: () => boolean, timeoutMs = 60_000, every
   return check();
 }
 
-/**
- * writeNagiosInstance with the query-handler socket inside the instance: by
- * default every Nagios on the machine uses /var/lib/nagios4/rw/nagios.qh, and
- * two running at once then steal each other's check workers ("Unable to run
- * check ... worker").
- */
+/** A private Nagios instance (writeNagiosInstance gives every instance its own query socket, paths.querySocket). */
 export function writePrivateNagios(dir: string, spec: NagiosInstanceSpec): NagiosPaths {
-  return writeNagiosInstance(dir, { ...spec, extraMainConfig: { query_socket: path.join(path.resolve(dir), 'nagios.qh'), ...spec.extraMainConfig } });
+  return writeNagiosInstance(dir, spec);
 }
