@@ -129,7 +129,8 @@ export function renderStatusText(r: StatusReport, nowMs: number = Date.parse(r.a
       if (b.oldestUnsentSeconds !== undefined && (b.spoolRecords ?? 0) > 0) parts.push(`oldest unsent ${b.oldestUnsentSeconds} s`);
       if (b.lastReceiptAt !== undefined) parts.push(`last receipt ${ago(b.lastReceiptAt, nowMs)}`);
       if (b.receipted !== undefined) parts.push(`${b.receipted} results receipted`);
-      if (b.submitted !== undefined) parts.push(`${b.submitted} results submitted`);
+      if (b.written !== undefined) parts.push(`${b.written} results written`);
+      else if (b.submitted !== undefined) parts.push(`${b.submitted} results submitted`);
       if (b.rejected !== undefined && b.rejected > 0) parts.push(`${b.rejected} records refused`);
       lines.push(`${head}: ${parts.join(', ') || 'no numbers'}`);
     }
