@@ -54,6 +54,8 @@ export interface BridgeRow {
   nagiosAccepting?: boolean;
   /** Central bridge: results that went to Nagios' writer. */
   submitted?: number;
+  /** Central bridge: results Nagios accepted. */
+  written?: number;
   /** Central bridge: records refused to the error destination. */
   rejected?: number;
   notes: string[];
@@ -115,6 +117,7 @@ function centralRow(src: BridgeSource, samples: Sample[]): BridgeRow {
   const spool = get('spool_files');
   const pending = get('pending_results');
   const submitted = get('results_submitted_total');
+  const written = get('results_written_total');
   const rejected = get('records_rejected_total');
   if (last !== undefined) row.lastReceiptAt = last > 0 ? last : null;
   if (connected !== undefined) row.connected = connected > 0;
@@ -123,6 +126,7 @@ function centralRow(src: BridgeSource, samples: Sample[]): BridgeRow {
   else row.notes.push('no check-result spool (pipe mode without checkResultPath)');
   if (pending !== undefined) row.pendingResults = pending;
   if (submitted !== undefined) row.submitted = submitted;
+  if (written !== undefined) row.written = written;
   row.rejected = rejected ?? 0;
   return row;
 }

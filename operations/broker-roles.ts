@@ -4,6 +4,7 @@
  * active and opens its connectors, the other waits without opening any port.
  *
  *   STOMP answers (CONNECTED, or an ERROR about the login) → active
+ *   (no monitoring certificate) its ssl port answers TLS   → active
  *   no STOMP answer, process known dead                    → down
  *   no STOMP answer, process alive, partner active         → standby
  *   no STOMP answer, process alive, partner not active     → starting (taking over, or failing to)
@@ -14,7 +15,8 @@
  * A pair is up with one active broker, down with none, and split with two
  * (they cannot share one store: a configuration error).
  */
-export type StompAnswer = 'accepts' | 'refuses-login' | 'closed' | 'no-answer' | 'no-stomp-port';
+/** `answers-tls`: not logged in (no monitoring certificate), but its stomp+ssl port completes or refuses a TLS handshake. */
+export type StompAnswer = 'accepts' | 'refuses-login' | 'answers-tls' | 'closed' | 'no-answer' | 'no-stomp-port';
 export type BrokerRole = 'active' | 'standby' | 'starting' | 'down';
 export type PairState = 'up' | 'down' | 'split';
 
@@ -47,11 +49,17 @@ export interface PairRow {
   brokers: BrokerRoleRow[];
 }
 
-const answers = (o: BrokerObservation): boolean => o.answer === 'accepts' || o.answer === 'refuses-login';
+const answers = (o: BrokerObservation): boolean => o.answer === 'accepts' || o.answer === 'refuses-login' || o.answer === 'answers-tls';
 
 export function brokerRole(o: BrokerObservation, partner: BrokerObservation | undefined): { role: BrokerRole; evidence: string } {
   if (answers(o)) {
-    return { role: 'active', evidence: o.answer === 'accepts' ? `accepts STOMP (${o.answerDetail})` : `answers STOMP but refused the login: ${o.answerDetail}` };
+    const evidence =
+      o.answer === 'accepts'
+        ? `accepts STOMP (${o.answerDetail})`
+        : o.answer === 'answers-tls'
+          ? `its ssl port answers TLS; not logged in: ${o.answerDetail}`
+          : `answers STOMP but refused the login: ${o.answerDetail}`;
+    return { role: 'active', evidence };
   }
   const partnerActive = partner !== undefined && answers(partner);
   const closed = o.answer === 'no-stomp-port' ? `not asked: ${o.answerDetail}` : `no STOMP answer (${o.answerDetail})`;

@@ -4,6 +4,8 @@
  * pids, HTTP); roles and rendering are pure.
  */
 import fs from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
 import { logSaysStandby } from '../broker-config/index.js';
 import { pidAlive } from '../core/process.js';
 import { pairRows, type BrokerObservation, type PairRow } from './broker-roles.js';
@@ -41,7 +43,13 @@ export async function observeBroker(b: BrokerTarget, access: MonitoringAccess, t
     ...(b.log === undefined ? {} : { logSaysStandby: logSaysStandby(b.log) }),
   };
   const how = sessionEndpoint(b, access);
-  if ('why' in how) return { ...base, answer: 'no-stomp-port', answerDetail: how.why };
+  if ('why' in how) {
+    if (b.stompSslPort === undefined) return { ...base, answer: 'no-stomp-port', answerDetail: how.why };
+    // No monitoring certificate for a TLS-only broker: a TLS handshake still shows whether it listens.
+    const tls = await tlsAnswer(b.host, b.stompSslPort, timeoutMs);
+    if (tls === 'answers') return { ...base, answer: 'answers-tls', answerDetail: how.why };
+    return { ...base, answer: tls === 'refused' ? 'closed' : 'no-answer', answerDetail: tls === 'refused' ? 'connection refused (nothing listens: stopped, or a standby)' : tls };
+  }
   try {
     const s = await StompSession.open(how.endpoint, how.login, timeoutMs);
     const server = s.server;
@@ -53,6 +61,29 @@ export async function observeBroker(b: BrokerTarget, access: MonitoringAccess, t
     const answer = e.kind === 'login' || e.kind === 'tls' ? 'refuses-login' : e.kind === 'refused' ? 'closed' : 'no-answer';
     return { ...base, answer, answerDetail: e.message };
   }
+}
+
+/**
+ * Does something speak TLS on host:port? A handshake without a client
+ * certificate (and without checking the server's): the broker either
+ * completes it or refuses our missing certificate with an alert; both are
+ * answers. I/O edge, bounded by `timeoutMs`.
+ */
+export function tlsAnswer(host: string, port: number, timeoutMs: number): Promise<'answers' | 'refused' | string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false, ...(net.isIP(host) ? {} : { servername: host }) });
+    let connected = false;
+    const done = (r: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done(`no TLS answer within ${timeoutMs} ms`), timeoutMs);
+    socket.once('connect', () => (connected = true));
+    socket.once('secureConnect', () => done('answers'));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' ? 'refused' : connected ? 'answers' : `${err.code ?? 'socket error'}: ${err.message}`));
+    socket.once('close', () => done(connected ? 'answers' : 'connection closed'));
+  });
 }
 
 export async function gatherStatus(
@@ -98,7 +129,8 @@ export function renderStatusText(r: StatusReport, nowMs: number = Date.parse(r.a
       if (b.oldestUnsentSeconds !== undefined && (b.spoolRecords ?? 0) > 0) parts.push(`oldest unsent ${b.oldestUnsentSeconds} s`);
       if (b.lastReceiptAt !== undefined) parts.push(`last receipt ${ago(b.lastReceiptAt, nowMs)}`);
       if (b.receipted !== undefined) parts.push(`${b.receipted} results receipted`);
-      if (b.submitted !== undefined) parts.push(`${b.submitted} results submitted`);
+      if (b.written !== undefined) parts.push(`${b.written} results written`);
+      else if (b.submitted !== undefined) parts.push(`${b.submitted} results submitted`);
       if (b.rejected !== undefined && b.rejected > 0) parts.push(`${b.rejected} records refused`);
       lines.push(`${head}: ${parts.join(', ') || 'no numbers'}`);
     }

@@ -5,7 +5,7 @@ import { createVerifier } from '../../security/signing.js';
 import type { Logger } from '../../core/logger.js';
 import { CommandPipeWriter } from './command-pipe-writer.js';
 import { loadBridgeConfig, type BridgeConfig } from './config.js';
-import { IngestEngine, ShutdownError, type EnginePolicy } from './ingest-engine.js';
+import { IngestEngine, ShutdownError, type EnginePolicy, type EngineStats } from './ingest-engine.js';
 import { ObjectCacheWatcher } from './known-objects.js';
 import { CentralBridgeMetrics, serveCentralMetrics } from './metrics.js';
 import type { NagiosWriter } from './nagios-writer.js';
@@ -107,10 +107,12 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
     const verifier = cfg.consumer.verification === undefined ? undefined : createVerifier({ caFile: cfg.consumer.verification.caFile });
     if (verifier !== undefined) log.info('signed mode: messages without a valid signature of their site are refused', { caFile: cfg.consumer.verification!.caFile });
     let consumer: Consumer | undefined;
+    // Prometheus endpoint (metrics.ts): the engine's counters, results written, Nagios' state, spool depth, connection, last receipt.
+    const metrics: CentralBridgeMetrics = new CentralBridgeMetrics({ stats: (): EngineStats => engine.stats(), writerStatus: () => writer.status, ...(spoolDir === undefined ? {} : { spoolDir }) });
     const engine = new IngestEngine({
       journal,
-      writer,
-      ...(longOutputWriter === undefined ? {} : { longOutputWriter }),
+      writer: metrics.counting(writer),
+      ...(longOutputWriter === undefined ? {} : { longOutputWriter: metrics.counting(longOutputWriter) }),
       sendError: (m) => {
         if (consumer === undefined) return Promise.reject(new Error('not connected'));
         return consumer.send(m);
@@ -121,8 +123,6 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
       policy: enginePolicy(cfg),
     });
 
-    // Prometheus endpoint (metrics.ts): the engine's counters, Nagios' state, spool depth, connection, last receipt.
-    const metrics = new CentralBridgeMetrics({ stats: () => engine.stats(), writerStatus: () => writer.status, ...(spoolDir === undefined ? {} : { spoolDir }) });
     const served = cfg.metrics === undefined ? undefined : await serveCentralMetrics(metrics, cfg.metrics);
     if (served !== undefined) {
       cleanups.unshift(served.close);

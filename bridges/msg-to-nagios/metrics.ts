@@ -16,7 +16,7 @@ import { serveMetrics } from '../nagios-to-msg/metrics.js';
 import { isSpoolName } from './check-result-file.js';
 import type { MetricsSettings } from './config.js';
 import type { EngineStats } from './ingest-engine.js';
-import type { WriterStatus } from './nagios-writer.js';
+import type { NagiosWriter, WriterStatus } from './nagios-writer.js';
 
 export { serveMetrics };
 
@@ -46,6 +46,8 @@ export function spoolDepth(dir: string): number {
 export class CentralBridgeMetrics {
   /** Epoch ms of the last message received from a broker; null before the first. */
   lastReceiptAt: number | null = null;
+  /** Results Nagios accepted (whole lines in the command pipe, released check-result files). */
+  written = 0;
   connection: ConnectionState = 'connecting';
   readonly registry: Registry;
 
@@ -60,6 +62,23 @@ export class CentralBridgeMetrics {
 
   noteConnection(state: ConnectionState): void {
     this.connection = state;
+  }
+
+  /** The same writer, counting the results of every write that resolved (Nagios accepted them). */
+  counting(writer: NagiosWriter): NagiosWriter {
+    return {
+      get mode() {
+        return writer.mode;
+      },
+      get status() {
+        return writer.status;
+      },
+      write: async (results, signal) => {
+        await writer.write(results, signal);
+        this.written += results.length;
+      },
+      close: () => writer.close(),
+    };
   }
 }
 
@@ -91,6 +110,15 @@ function centralRegistry(source: CentralMetricsSource, daemon: CentralBridgeMetr
   counter('gridmsg_central_messages_received_total', 'Messages received from the brokers (handled, including duplicates)', (s) => s.messages);
   counter('gridmsg_central_records_received_total', 'Result records in the messages received', (s) => s.records);
   counter('gridmsg_central_results_submitted_total', 'Results that passed every check and went to the Nagios writer (written once pending_results is 0)', (s) => s.submitted);
+  new Counter({
+    name: 'gridmsg_central_results_written_total',
+    help: 'Results Nagios accepted (whole lines in the command pipe, released check-result files)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(daemon.written);
+    },
+  });
   counter('gridmsg_central_duplicates_dropped_total', 'Records dropped because they were handled before (redelivery, resend)', (s) => s.duplicates);
   counter('gridmsg_central_results_stale_total', 'Results older than the one Nagios already has, not submitted', (s) => s.stale);
   counter('gridmsg_central_unknown_objects_total', 'Records naming a host or service the central Nagios does not define', (s) => s.unknown);

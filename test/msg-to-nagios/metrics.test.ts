@@ -93,6 +93,8 @@ test.serial('before Nagios runs: connected, nothing received, then results held 
   t.is(value(s, 'gridmsg_central_nagios_accepting'), 0, bridge.log().slice(-2000));
   t.is(value(s, 'gridmsg_central_inflight_messages'), 1, 'the message stays unacked while Nagios does not take it');
   t.is(value(s, 'gridmsg_central_messages_received_total'), 1);
+  t.is(value(s, 'gridmsg_central_results_submitted_total'), 1, 'it passed the checks');
+  t.is(value(s, 'gridmsg_central_results_written_total'), 0, 'but Nagios has not taken it');
   t.true(value(s, 'gridmsg_central_last_receipt_timestamp_seconds')! >= Math.floor(before));
 });
 
@@ -103,6 +105,7 @@ test.serial('Nagios running: the held result is written, Nagios takes results, t
   t.true(await eventually(() => status().get('ce01.cern.ch;org.sam.CE-JobSubmit')?.pluginOutput === 'held while Nagios is down'));
   t.is(value(s, 'gridmsg_central_nagios_accepting'), 1);
   t.is(value(s, 'gridmsg_central_results_submitted_total'), 1);
+  t.is(value(s, 'gridmsg_central_results_written_total'), 1);
   t.is(value(s, 'gridmsg_central_pending_results'), 0);
   t.is(value(s, 'gridmsg_central_spool_files'), 0);
   // The next test needs the object cache Nagios wrote at start (unknown services).
@@ -126,6 +129,7 @@ test.serial('duplicates, stale results and refusals are counted, refusals by rea
   t.is(metric(s, 'gridmsg_central_records_rejected_total'), 2);
   t.is(value(s, 'gridmsg_central_unknown_objects_total'), 1);
   t.is(value(s, 'gridmsg_central_results_submitted_total'), 1, 'nothing more went to Nagios');
+  t.is(value(s, 'gridmsg_central_results_written_total'), 1);
 });
 
 test.serial('Nagios stopped (SIGSTOP): released check-result files pile up; status shows the spool depth and last receipt; SIGCONT drains it', async (t) => {
@@ -135,7 +139,7 @@ test.serial('Nagios stopped (SIGSTOP): released check-result files pile up; stat
     broker.stompPort,
     [1, 2, 3].map((i) => resultMessage(SITE, [goodRecord({ hostName: 'ce01.cern.ch', metricName: 'org.sam.CE-Metrics', summaryData: `while stopped ${i}`, timestamp: isoTimestamp(now - 40 + i) })], `m-stop-${i}`)),
   );
-  const s = await until((x) => (value(x, 'gridmsg_central_spool_files') ?? 0) >= 1 && value(x, 'gridmsg_central_results_submitted_total') === 4);
+  const s = await until((x) => (value(x, 'gridmsg_central_spool_files') ?? 0) >= 1 && value(x, 'gridmsg_central_results_written_total') === 4);
   const depth = value(s, 'gridmsg_central_spool_files')!;
   t.true(depth >= 1, `spool depth ${depth}`);
   t.is(value(s, 'gridmsg_central_nagios_accepting'), 1, 'Nagios runs (its pid is alive): files are released to it');
@@ -151,11 +155,12 @@ test.serial('Nagios stopped (SIGSTOP): released check-result files pile up; stat
   t.true(row.reachable && row.running && row.connected && row.nagiosAccepting);
   t.true((row.spoolFiles ?? 0) >= 1);
   t.is(row.submitted, 4);
+  t.is(row.written, 4, 'released to Nagios, which has not reaped them yet');
   t.is(row.rejected, 2);
   t.true(typeof row.lastReceiptAt === 'number' && Math.abs(row.lastReceiptAt - Date.now() / 1000) < 600);
   t.regex(
     renderStatusText(report),
-    /central \(msg-to-nagios\) http:\/\/127\.0\.0\.1:\d+\/metrics: running, connected to a broker, Nagios takes results, spool [1-9]\d* check-result files, last receipt \d+ s ago, 4 results submitted, 2 records refused\n/,
+    /central \(msg-to-nagios\) http:\/\/127\.0\.0\.1:\d+\/metrics: running, connected to a broker, Nagios takes results, spool [1-9]\d* check-result files, last receipt \d+ s ago, 4 results written, 2 records refused\n/,
   );
 
   process.kill(nagios!.process.pid, 'SIGCONT');

@@ -151,6 +151,29 @@ test.serial('status over TLS: the first central broker active on its ssl port, i
   t.regex(central.brokers[0]!.evidence, /^accepts STOMP \(ActiveMQ/);
 });
 
+test.serial('status without a monitoring certificate still tells roles: a TLS handshake shows which broker listens', async (t) => {
+  const noMonitoring = path.join(tmp.dir, 'no-monitoring.yaml');
+  fs.writeFileSync(noMonitoring, fs.readFileSync(REGISTRY, 'utf8').replace(/^monitoring:\n(  .*\n)+/m, ''));
+  const r = await runCli(['status', '--registry', noMonitoring, '--state', stateDir, '--format', 'json']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as StatusReport;
+  t.deepEqual(
+    report.pairs.flatMap((p) => p.brokers.map((b) => [b.name, b.role, b.answer])),
+    [
+      ['central-a', 'active', 'answers-tls'],
+      ['central-b', 'standby', 'closed'],
+      ['north-a', 'active', 'answers-tls'],
+      ['south-a', 'active', 'answers-tls'],
+    ],
+  );
+  t.regex(report.pairs[0]!.brokers[0]!.evidence, /^its ssl port answers TLS; not logged in: stomp\+ssl only, and no monitoring certificate/);
+  t.regex(r.stderr, /no monitoring user/);
+  // check-network cannot probe without it: UNKNOWN, saying why.
+  const net = await runCli(['check-network', '--registry', noMonitoring, '--state', stateDir, '--format', 'nagios']);
+  t.is(net.code, 3);
+  t.regex(net.stdout, /^NETWORK UNKNOWN - the monitoring user cannot log in: the registry defines no monitoring user/);
+});
+
 test.serial('a wrong --tls-cert makes check-network UNKNOWN naming the file', async (t) => {
   const missing = path.join(tmp.dir, 'no-such-cert.pem');
   const r = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--tls-cert', missing]);
