@@ -25,11 +25,11 @@ function subscribeBuilder(y: Argv<GlobalOptions>) {
     .option('out', { type: 'string', describe: 'append messages to this file (default: stdout)' })
     .option('format', { choices: ['body', 'json'] as const, default: 'body' as const, describe: 'output format' })
     .option('ack', { choices: ['client-individual'] as const, default: 'client-individual' as const, describe: 'ack mode (a message is acked once written)' })
-    .option('prefetch', { type: 'number', default: 100, describe: 'activemq.prefetchSize' })
+    .option('prefetch', { type: 'number', describe: "activemq.prefetchSize (default: the consumer config's prefetch, else 100)" })
     .option('timeout', { type: 'number', describe: 'give up (exit 1) after this many seconds without reaching --count' })
     .check((a) => {
       if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new Error('--count must be a positive integer');
-      if (!Number.isInteger(a.prefetch) || a.prefetch < 1) throw new Error('--prefetch must be a positive integer');
+      if (a.prefetch !== undefined && (!Number.isInteger(a.prefetch) || a.prefetch < 1)) throw new Error('--prefetch must be a positive integer');
       return true;
     });
 }
@@ -110,9 +110,11 @@ async function subscribe(args: SubscribeArgs, ctx: CommandContext): Promise<numb
       finish('count');
     }
   };
+  // The generator sizes a consumer config's prefetch to the broker's memory (docs/broker-network.md).
+  const prefetch = args.prefetch ?? (config?.kind === 'consumer' ? config.prefetch : undefined) ?? 100;
   for (const destination of destinations) {
-    consumer.subscribe({ destination, prefetch: args.prefetch }, handler).then(
-      () => ctx.logger.debug('subscribed', { destination }),
+    consumer.subscribe({ destination, prefetch }, handler).then(
+      () => ctx.logger.debug('subscribed', { destination, prefetch }),
       (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
     );
   }

@@ -61,6 +61,7 @@ queues:
   - { site: TEST-SITE, tenant: EGI, role: site, destination: /queue/cli.site }
 errorDestination: /queue/cli.errors
 credentials: { username: site, passwordFile: password }
+prefetch: 7
 `,
   );
 });
@@ -79,15 +80,17 @@ test.serial('send --config (first broker down) then subscribe --config --count r
   t.notRegex(sent.stderr, /\r/, 'no progress bar when stderr is not a terminal');
 
   const out = path.join(work.dir, 'first.jsonl');
-  const first = await runCli(['subscribe', '--config', consumerConfig, '--count', '10', '--format', 'json', '--out', out, '--timeout', '60']);
+  const first = await runCli(['--log-level', 'debug', 'subscribe', '--config', consumerConfig, '--count', '10', '--format', 'json', '--out', out, '--timeout', '60']);
   t.is(first.code, 0, first.stderr);
+  t.regex(first.stderr, /subscribed .*destination=\/queue\/cli\.site.*prefetch=7/, "the consumer config's (sized) prefetch");
   const records = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { body: string; headers: Record<string, string> });
   t.deepEqual(records.map((r) => r.headers['gridmsg-idempotency-key']), Array.from({ length: 10 }, (_, i) => `batch-${i}`));
   t.is(records[0]!.body, 'hello from the site');
   t.is(records[0]!.headers['x-test'], '1');
 
-  const rest = await runCli(['subscribe', ...auth(), '--destination', '/queue/cli.site', '--count', '15', '--timeout', '60']);
+  const rest = await runCli(['--log-level', 'debug', 'subscribe', ...auth(), '--destination', '/queue/cli.site', '--count', '15', '--timeout', '60']);
   t.is(rest.code, 0, rest.stderr);
+  t.regex(rest.stderr, /subscribed .*prefetch=100/, 'without a consumer config: 100');
   t.is(rest.stdout, 'hello from the site\n'.repeat(15), 'the other 15, none lost, none acked by the first run');
 });
 
