@@ -4,7 +4,7 @@ import { silentLogger } from '../../core/logger.js';
 import { portOpen } from '../../core/ports.js';
 import { prepareLocalNetwork, startLocalNetwork, stompPing, type PingTls, type StartedBroker } from '../../broker-config/index.js';
 import { identityPaths, type IdentityKind } from '../../security/pki-layout.js';
-import { loadRegistry } from '../../topology/index.js';
+import { LOCAL_MONITOR_IDENTITY, loadRegistry } from '../../topology/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { EXAMPLE } from './helpers.js';
 
@@ -32,8 +32,12 @@ test.serial('every broker of the example registry boots and accepts stomp+ssl lo
   for (const b of net.registry.brokers) identity.set(`broker.${b.name}`, ['broker', b.name]);
   for (const s of net.registry.sites) identity.set(s.credentials.username, ['site', s.name]);
   for (const c of net.registry.consumers) identity.set(c.credentials.username, ['consumer', c.name]);
+  const monitoring = net.registry.monitoring;
+  if (monitoring?.certificateDn !== undefined) identity.set(monitoring.credentials.username, ['monitor', LOCAL_MONITOR_IDENTITY]);
   const tlsOf = (user: string): PingTls => {
-    const [kind, name] = identity.get(user)!;
+    const known = identity.get(user);
+    if (known === undefined) throw new Error(`no development certificate for broker user ${user}`);
+    const [kind, name] = known;
     const p = identityPaths(net.pkiDir!, kind, name);
     return { ca: fs.readFileSync(p.ca), cert: fs.readFileSync(p.cert), key: fs.readFileSync(p.key) };
   };
