@@ -17,7 +17,7 @@ import { CommandPipeWriter } from '../bridges/msg-to-nagios/command-pipe-writer.
 import { IngestEngine } from '../bridges/msg-to-nagios/ingest-engine.js';
 import { DEFAULT_ILLEGAL_NAME_CHARS } from '../bridges/msg-to-nagios/object-names.js';
 import { StateJournal } from '../bridges/msg-to-nagios/state-journal.js';
-import type { KnownObjects } from '../bridges/msg-to-nagios/known-objects.js';
+import { parseObjectCache, type KnownObjects } from '../bridges/msg-to-nagios/known-objects.js';
 import { silentLogger } from '../core/logger.js';
 import { tempDir } from '../test/helpers/tmp.js';
 
@@ -58,11 +58,12 @@ async function main(): Promise<void> {
   const drain = spawn('sh', ['-c', `exec cat "${fifo}" > /dev/null`], { stdio: 'ignore' });
   try {
     const queue: ConsumerQueue = { site: SITE, tenant: 'EGI', role: 'site', destination: `/queue/Consumer.central.${SITE}`, hosts: ['*.cern.ch'] };
-    const known: KnownObjects = { hosts: new Set(), services: new Map() };
+    const cache: string[] = [];
     for (let h = 0; h < HOSTS; h++) {
-      known.hosts.add(`wn${h}.cern.ch`);
-      known.services.set(`wn${h}.cern.ch`, new Set(Array.from({ length: SERVICES }, (_, s) => `org.sam.Probe-${s}`)));
+      cache.push(`define host {\n\thost_name\twn${h}.cern.ch\n\t}\n`);
+      for (let s = 0; s < SERVICES; s++) cache.push(`define service {\n\thost_name\twn${h}.cern.ch\n\tservice_description\torg.sam.Probe-${s}\n\t}\n`);
     }
+    const known: KnownObjects = parseObjectCache(cache.join(''));
     const base = Math.floor(Date.now() / 1000) - 86_400;
     const messages: ReceivedMessage[] = [];
     for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {

@@ -90,6 +90,8 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const recentTimes: string[] = [];
 const recentMs: number[] = [];
 let recentNext = 0;
+/** Slot of the last hit: consecutive records mostly share their time, so one comparison usually answers. */
+let recentHit = 0;
 const RECENT = 8;
 
 /**
@@ -97,10 +99,17 @@ const RECENT = 8;
  * (`2024-05-01T12:00:00Z`) or not a date. Remembers the last few.
  */
 export function recordTimeMs(timestamp: string): number {
-  for (let i = 0; i < recentTimes.length; i++) if (recentTimes[i] === timestamp) return recentMs[i]!;
+  if (recentTimes[recentHit] === timestamp) return recentMs[recentHit]!;
+  for (let i = 0; i < recentTimes.length; i++) {
+    if (recentTimes[i] === timestamp) {
+      recentHit = i;
+      return recentMs[i]!;
+    }
+  }
   const ms = ISO_UTC.test(timestamp) ? Date.parse(timestamp) : NaN;
   recentTimes[recentNext] = timestamp;
   recentMs[recentNext] = ms;
+  recentHit = recentNext;
   recentNext = (recentNext + 1) % RECENT;
   return ms;
 }

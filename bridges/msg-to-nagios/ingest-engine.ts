@@ -163,7 +163,8 @@ export class IngestEngine {
           const stored = state.newestFor(k);
           return planned === undefined ? stored : stored === undefined ? planned : Math.max(planned, stored);
         },
-        noteNewest: (k, ts) => this.plannedNewest.set(k, Math.max(ts, this.plannedNewest.get(k) ?? ts)),
+        // Called only for a time at least the newest planned one (see planMessage).
+        noteNewest: (k, ts) => this.plannedNewest.set(k, ts),
         known: this.deps.knownObjects(),
         unknownAction: policy.unknownAction,
         ...(this.deps.verifier === undefined ? {} : { verify: (body: Uint8Array, headers: Record<string, string>) => verifySignature(this.deps.verifier!, body, headers, queue) }),

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { objectKey } from './types.js';
 
 /**
  * The hosts and services the central Nagios knows, read from its
@@ -9,11 +10,14 @@ export interface KnownObjects {
   hosts: Set<string>;
   /** host -> service descriptions. */
   services: Map<string, Set<string>>;
+  /** objectKey(host, service) of every service and objectKey(host, undefined) of every host: one lookup per result. */
+  objects?: Set<string>;
 }
 
 /** Parses objects.cache text: `define host {` / `define service {` blocks of `key<TAB>value` lines. */
 export function parseObjectCache(text: string): KnownObjects {
-  const known: KnownObjects = { hosts: new Set(), services: new Map() };
+  const objects = new Set<string>();
+  const known: KnownObjects = { hosts: new Set(), services: new Map(), objects };
   let type: string | undefined;
   let fields: Map<string, string> = new Map();
   for (const raw of text.split('\n')) {
@@ -28,7 +32,9 @@ export function parseObjectCache(text: string): KnownObjects {
     }
     if (line === '}') {
       const host = fields.get('host_name');
-      if (type === 'host' && host !== undefined) known.hosts.add(host);
+      if (type === 'host' && host !== undefined) {
+        known.hosts.add(host);
+      }
       if (type === 'service' && host !== undefined) {
         const svc = fields.get('service_description');
         if (svc !== undefined) {
@@ -43,12 +49,17 @@ export function parseObjectCache(text: string): KnownObjects {
     const m = /^(\S+)\s+(.*)$/.exec(line);
     if (m) fields.set(m[1]!, m[2]!);
   }
+  // Exactly what lookup() calls known: the hosts, and the services of defined hosts.
+  for (const host of known.hosts) objects.add(objectKey(host, undefined));
+  for (const [host, set] of known.services) if (known.hosts.has(host)) for (const svc of set) objects.add(objectKey(host, svc));
   return known;
 }
 
 export type Lookup = 'known' | 'unknown-host' | 'unknown-service';
 
-export function lookup(known: KnownObjects, host: string, service: string | undefined): Lookup {
+export function lookup(known: KnownObjects, host: string, service: string | undefined, key?: string): Lookup {
+  // A service is known only on a known host: a hit in `objects` answers at once.
+  if (key !== undefined && known.objects?.has(key) === true) return 'known';
   if (!known.hosts.has(host)) return 'unknown-host';
   if (service === undefined) return 'known';
   return known.services.get(host)?.has(service) ? 'known' : 'unknown-service';

@@ -166,7 +166,7 @@ export function planMessage(msg: IncomingMessage, ctx: PlanContext): MessagePlan
     const r = checked.result;
     const key = objectKey(r.host, r.service);
     if (ctx.known !== undefined) {
-      const found = lookup(ctx.known, r.host, r.service);
+      const found = lookup(ctx.known, r.host, r.service, key);
       if (found !== 'known') {
         const unknown: UnknownObject = { host: r.host, what: found };
         if (r.service !== undefined) unknown.service = r.service;

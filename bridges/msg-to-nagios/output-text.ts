@@ -81,6 +81,8 @@ export function truncationMarker(originalBytes: number): string {
  * splits a UTF-8 character. Returns the text unchanged when it fits.
  */
 export function fitEscapedOutput(escaped: string, maxBytes: number): { text: string; truncated: boolean } {
+  // At most 3 UTF-8 bytes per UTF-16 unit: short text fits without counting.
+  if (escaped.length * 3 <= maxBytes) return { text: escaped, truncated: false };
   const size = utf8Length(escaped);
   if (size <= maxBytes) return { text: escaped, truncated: false };
   const marker = truncationMarker(size);

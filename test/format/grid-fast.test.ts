@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { decodeGrid, decodeGridFast, decodeGridGeneral, encodeGrid, isoTimestamp, type MetricRecord } from '../../bridges/format/index.js';
+import { decodeGrid, decodeGridFast, decodeGridGeneral, encodeGrid, isoTimestamp, recordTimeMs, type MetricRecord } from '../../bridges/format/index.js';
 import { nastyString, recordArb } from './arbitraries.js';
 
 /**
@@ -120,4 +120,22 @@ test('fast decoder: fixed cases', (t) => {
   for (const body of [`${ok}EOT\r\n`, `hostName:: aA==\n${ok.slice(12)}EOT\n`, `${ok}detailsData: \\EOT\nEOT\n`, `${ok}hostName: x\nEOT\n`, `${ok.replace('OK', 'BAD')}EOT\n`, ok, `${ok}detailsData: x`]) {
     t.is(decodeGridFast(body), undefined, JSON.stringify(body));
   }
+});
+
+test('recordTimeMs remembers recent times and answers as Date.parse on ISO-8601 UTC, NaN otherwise (property)', (t) => {
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+  const stamp = fc.oneof(
+    fc.integer({ min: 0, max: 4_000_000_000 }).map((s) => isoTimestamp(s)),
+    fc.constantFrom('2024-05-01T12:00:00Z', '2024-05-01T12:00:00.5Z', '2024-13-01T12:00:00Z', '2024-05-01 12:00:00', 'yesterday', ''),
+  );
+  fc.assert(
+    fc.property(fc.array(stamp, { maxLength: 40 }), (stamps) => {
+      for (const s of stamps) {
+        // A fresh string each time, as decoded values are.
+        const copy = (' ' + s).slice(1);
+        const want = iso.test(s) ? Date.parse(s) : NaN;
+        t.is(recordTimeMs(copy), want, s);
+      }
+    }),
+  );
 });

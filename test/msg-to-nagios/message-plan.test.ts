@@ -4,7 +4,8 @@ import type { ConsumerQueue } from '../../clients/client-config.js';
 import { decodeRecords, encodeRecords, isoTimestamp } from '../../bridges/format/index.js';
 import { recordText, splitRecords } from '../../bridges/msg-to-nagios/body-records.js';
 import { recordArb } from '../format/arbitraries.js';
-import { parseObjectCache } from '../../bridges/msg-to-nagios/known-objects.js';
+import { lookup, parseObjectCache } from '../../bridges/msg-to-nagios/known-objects.js';
+import { objectKey } from '../../bridges/msg-to-nagios/types.js';
 import { decodeWhole, planMessage, type IncomingMessage, type PlanContext } from '../../bridges/msg-to-nagios/message-plan.js';
 import { DEFAULT_ILLEGAL_NAME_CHARS } from '../../bridges/msg-to-nagios/object-names.js';
 import { hostMatcher } from '../../bridges/msg-to-nagios/site-policy.js';
@@ -188,4 +189,15 @@ test('decoding a clean body at once gives exactly what decoding its records one 
     { numRuns: 500 },
   );
   t.true(wholeDecoded > 100, `only ${wholeDecoded} bodies took the whole-body path`);
+});
+
+test('known objects: the one-lookup path answers as the host-then-service lookup (property)', (t) => {
+  const name = fc.constantFrom('h1', 'h2', 'h3', 'svc a', 'svc;b', 'x');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('host', 'service'), name, name), { maxLength: 12 }), fc.array(fc.tuple(name, fc.option(name, { nil: undefined })), { maxLength: 10 }), (defs, queries) => {
+      const text = defs.map(([type, h, s]) => (type === 'host' ? `define host {\n\thost_name\t${h}\n\t}\n` : `define service {\n\thost_name\t${h}\n\tservice_description\t${s}\n\t}\n`)).join('');
+      const k = parseObjectCache(text);
+      for (const [h, s] of queries) t.is(lookup(k, h, s, objectKey(h, s)), lookup(k, h, s), `${h} ${s ?? ''}`);
+    }),
+  );
 });
