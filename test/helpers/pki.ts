@@ -86,6 +86,14 @@ export interface TlsBrokerOptions {
   heapMb?: number;
   /** Full JIT as in production (broker-config/runner.ts fullJit); for benchmarks. */
   fullJit?: boolean;
+  /** Broker-wide limits (default memory 64 MB, store 1 GB, temp 512 MB). */
+  systemUsage?: SystemUsageLimits;
+}
+
+export interface SystemUsageLimits {
+  memoryMb: number;
+  storeMb: number;
+  tempMb: number;
 }
 
 export interface TlsTestBroker {
@@ -109,7 +117,9 @@ export function tlsBrokerXml(o: {
   authorization: AuthorizationEntry[];
   groups: string[];
   extraBrokerXml?: string;
+  systemUsage?: SystemUsageLimits;
 }): string {
+  const usage = o.systemUsage ?? { memoryMb: 64, storeMb: 1024, tempMb: 512 };
   const connectors = [stompSslConnectorXml({ host: '127.0.0.1', port: o.stompSslPort, options: { 'transport.maxFrameSize': 8388608 } })];
   if (o.sslPort !== undefined) connectors.push(openwireSslConnectorXml({ host: '127.0.0.1', port: o.sslPort }));
   if (o.stompPort !== undefined) connectors.push(`<transportConnector name="stomp" uri="stomp://127.0.0.1:${o.stompPort}"/>`);
@@ -126,9 +136,9 @@ export function tlsBrokerXml(o: {
     ${sslContextXml()}
     <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalMaxFileLength="32mb"/></persistenceAdapter>
     <systemUsage><systemUsage>
-      <memoryUsage><memoryUsage limit="64 mb"/></memoryUsage>
-      <storeUsage><storeUsage limit="1 gb"/></storeUsage>
-      <tempUsage><tempUsage limit="512 mb"/></tempUsage>
+      <memoryUsage><memoryUsage limit="${usage.memoryMb} mb"/></memoryUsage>
+      <storeUsage><storeUsage limit="${usage.storeMb} mb"/></storeUsage>
+      <tempUsage><tempUsage limit="${usage.tempMb} mb"/></tempUsage>
     </systemUsage></systemUsage>
     <transportConnectors>
       ${connectors.join('\n      ')}
@@ -163,6 +173,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
       authorization: options.authorization,
       groups: [...groups.keys()],
       ...(options.extraBrokerXml === undefined ? {} : { extraBrokerXml: options.extraBrokerXml }),
+      ...(options.systemUsage === undefined ? {} : { systemUsage: options.systemUsage }),
     }),
   );
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.loginConfig), loginConfig({ mode }));
