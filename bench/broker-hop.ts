@@ -43,7 +43,6 @@ interface Variant {
 
 /** Adds attributes to the first element named `tag`. */
 const attrs = (tag: string, extra: string) => (xml: string): string => xml.replace(`<${tag} `, `<${tag} ${extra} `);
-const both = (...fs: ((x: string) => string)[]) => (x: string): string => fs.reduce((acc, f) => f(acc), x);
 
 export const VARIANTS: Record<string, Variant> = {
   current: { note: 'as generated; JVM as runner.ts starts it by default (dev up, bench/grid.ts)', },
@@ -63,7 +62,7 @@ export const VARIANTS: Record<string, Variant> = {
   compression: { note: 'networkConnector useCompression=true', xml: attrs('networkConnector', 'useCompression="true"') },
   'no-dispatch-async': { note: 'networkConnector dispatchAsync=false', xml: attrs('networkConnector', 'dispatchAsync="false"') },
   'optimized-dispatch': { note: 'queue policy optimizedDispatch=true', xml: attrs('policyEntry', 'optimizedDispatch="true"') },
-  'no-expiry-scan': { note: 'policies expireMessagesPeriod=0', xml: both(attrs('policyEntry queue=">"', 'expireMessagesPeriod="0"')) },
+  'no-expiry-scan': { note: 'queue policy expireMessagesPeriod=0', xml: attrs('policyEntry', 'expireMessagesPeriod="0"') },
 };
 
 const argv = yargs(hideBin(process.argv))
