@@ -61,7 +61,7 @@ export const VARIANTS: Record<string, Variant> = {
   'kaha-preallocate': { note: 'kahaDB preallocationStrategy=zeros', xml: attrs('kahaDB', 'preallocationStrategy="zeros"') },
   compression: { note: 'networkConnector useCompression=true', xml: attrs('networkConnector', 'useCompression="true"') },
   'no-dispatch-async': { note: 'networkConnector dispatchAsync=false', xml: attrs('networkConnector', 'dispatchAsync="false"') },
-  'optimized-dispatch': { note: 'queue policy optimizedDispatch=true', xml: attrs('policyEntry', 'optimizedDispatch="true"') },
+  'dispatch-thread': { note: 'queues without optimizedDispatch (their own dispatch thread, the generator before 2026-11-21)', xml: (x) => x.replace(' optimizedDispatch="true"', '') },
   'no-expiry-scan': { note: 'queue policy expireMessagesPeriod=0', xml: attrs('policyEntry', 'expireMessagesPeriod="0"') },
 };
 
@@ -131,7 +131,7 @@ function body(seq: number): string {
 }
 
 /** Frames of runnable threads that only wait (in the kernel or parked), not work. */
-const IDLE = /epollWait|socketAccept|Net\.accept|Net\.poll|SocketDispatcher\.read|NioSocketImpl\.(park|timedRead)|Unsafe\.park|Object\.wait|Thread\.sleep|ReferenceQueue|Reference\.waitForReferencePendingList|socketRead0/;
+const IDLE = /epollWait|socketAccept|timedAccept|Net\.accept|Net\.poll|SocketDispatcher\.read|NioSocketImpl\.(park|timedRead)|Unsafe\.park|Object\.wait|Thread\.sleep|ReferenceQueue|Reference\.waitForReferencePendingList|socketRead0/;
 
 /** Samples jstack of `pid` until stopped; tallies the top frame and the first ActiveMQ frame of each working runnable thread. */
 function sampleStacks(pid: number): { stop: () => Promise<Map<string, number>> } {
