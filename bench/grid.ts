@@ -386,7 +386,7 @@ async function main(): Promise<void> {
     const net = await prepareLocalNetwork(registry, netDir, { maxHeapMb: HEAP_MB });
     const t0 = Date.now();
     log(`starting ${registry.brokers.length} brokers (${registry.pairs.length} pairs, heap ${HEAP_MB} MB each) ...`);
-    const brokers = await startLocalNetwork(net, { logger, signal: abort.signal, timeoutMs: 300_000 });
+    const brokers = await startLocalNetwork(net, { logger, signal: abort.signal, timeoutMs: 300_000, fullJit: true });
     cleanups.push(async () => void (await Promise.all(brokers.map((b) => b.process.stop(20_000)))));
     log(`  brokers up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 

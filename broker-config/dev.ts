@@ -153,6 +153,12 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Called after every change, e.g. to save dev.json. */
   onChange?: (brokers: DevBroker[]) => void;
+  /**
+   * Run the brokers with the full JIT (C2) as run.sh does in production
+   * (broker-config/runner.ts `fullJit`). Benchmarks set it: C1-only brokers
+   * spend more CPU per message (bench/broker-hop.ts); tests keep the quicker start.
+   */
+  fullJit?: boolean;
 }
 
 /** A broker of the network we started, with its process handle. */
@@ -181,7 +187,7 @@ export async function startLocalNetwork(
     const log = path.join(dir, 'broker.log');
     fs.rmSync(log, { force: true });
     const runtime = instanceRuntime(dir, d);
-    const proc = spawnBroker({ dir, heapMb: d.heapMb, detached: true, logFile: log, systemProperties: runtime.systemProperties });
+    const proc = spawnBroker({ dir, heapMb: d.heapMb, detached: true, logFile: log, systemProperties: runtime.systemProperties, fullJit: options.fullJit === true });
     const b: StartedBroker = {
       name: d.name,
       pair: d.pair,

@@ -27,6 +27,8 @@ export interface BrokerRunOptions {
    * twice the CPU per message (AES-GCM in plain Java). Benchmarks set this.
    */
   fullJit?: boolean;
+  /** Extra JVM options placed before the -D options (benchmarks try GC and heap variants with it). */
+  jvmArgs?: string[];
 }
 
 /** The java command line that starts one ActiveMQ instance in the foreground. */
@@ -46,8 +48,10 @@ export function brokerCommand(options: BrokerRunOptions): { command: string; arg
   const args = [
     `-Xms${Math.min(128, heap)}M`,
     `-Xmx${heap}M`,
-    '-XX:+UseSerialGC',
+    // A collector named in jvmArgs replaces the default one (the JVM refuses two).
+    ...((options.jvmArgs ?? []).some((a) => /^-XX:\+Use\w+GC$/.test(a)) ? [] : ['-XX:+UseSerialGC']),
     ...(options.fullJit === true ? [] : ['-XX:TieredStopAtLevel=1']),
+    ...(options.jvmArgs ?? []),
     ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
     '-jar',
     path.join(ACTIVEMQ_HOME, 'bin', 'activemq.jar'),
