@@ -288,7 +288,7 @@ class GridmsgConsumer implements Consumer {
   }
 
   private checkIdle(): void {
-    if (![...this.subs.values()].every((s) => s.running === 0)) return;
+    for (const s of this.subs.values()) if (s.running !== 0) return;
     const waiters = this.idle;
     this.idle = [];
     for (const w of waiters) w();

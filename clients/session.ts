@@ -12,7 +12,7 @@ import type { ResolvedCredentials } from './credentials.js';
 import { describeTlsError } from '../security/tls-errors.js';
 import { AuthenticationError, BrokerError, ClosedError, ConnectionError, ProtocolError, TlsError, looksLikeAuthFailure } from './errors.js';
 import { brokerLabel } from './broker-pool.js';
-import { header, type StompFrame } from './stomp-frame.js';
+import { escapeHeader, header, type StompFrame } from './stomp-frame.js';
 import { StompSocket } from './stomp-socket.js';
 
 export interface ReceiptWatcher {
@@ -35,6 +35,11 @@ export interface SessionOptions {
 }
 
 let nextSessionId = 1;
+
+/** An ACK or NACK frame of STOMP 1.2 (`id` = the MESSAGE's `ack` header), headers escaped. */
+export function ackFrame(command: 'ACK' | 'NACK', ackId: string, subscription: string): string {
+  return `${command}\nid:${escapeHeader(ackId)}\nsubscription:${escapeHeader(subscription)}\n\n\0`;
+}
 
 /** Text of an ERROR frame: its `message` header plus the body's first line(s). */
 export function errorFrameText(frame: StompFrame): string {
@@ -258,13 +263,27 @@ export class Session {
     this.engine('UNSUBSCRIBE', () => this.client.unsubscribe(id));
   }
 
-  /** ACK by the MESSAGE frame's `ack` header (STOMP 1.2). No-op once the session is gone. */
+  /**
+   * ACK by the MESSAGE frame's `ack` header (STOMP 1.2). No-op once the session is gone.
+   * Written straight to the socket (ackFrame): the same bytes stompjs would
+   * send, without its frame object, second serialization for its debug line
+   * and header copies, once per message consumed.
+   */
   ack(ackId: string, subscription: string): void {
-    this.engine('ACK', () => this.client.ack(ackId, subscription));
+    this.sendRaw('ACK', ackFrame('ACK', ackId, subscription));
   }
 
   nack(ackId: string, subscription: string): void {
-    this.engine('NACK', () => this.client.nack(ackId, subscription));
+    this.sendRaw('NACK', ackFrame('NACK', ackId, subscription));
+  }
+
+  private sendRaw(what: string, data: string): void {
+    if (!this.alive) return;
+    if (!this.client.connected) {
+      this.kill(new ConnectionError(`connection unusable during ${what}: not connected`, { broker: this.broker }));
+      return;
+    }
+    this.socket.send(data);
   }
 
   /** Ends the session now (dead connection, receipt timeout, protocol error). */

@@ -28,18 +28,14 @@ export function escapesHeaders(command: string): boolean {
   return command !== 'CONNECT' && command !== 'CONNECTED';
 }
 
+const HEADER_SPECIAL = /[\\\r\n:]/;
+const HEADER_SPECIALS = /[\\\r\n:]/g;
+const HEADER_ESCAPES: Record<string, string> = { '\\': '\\\\', '\r': '\\r', '\n': '\\n', ':': '\\c' };
+
 /** STOMP 1.2 header escaping: `\` -> `\\`, CR -> `\r`, LF -> `\n`, `:` -> `\c`. */
 export function escapeHeader(value: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x5c) out += '\\\\';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x3a) out += '\\c';
-    else out += value[i];
-  }
-  return out;
+  if (!HEADER_SPECIAL.test(value)) return value;
+  return value.replace(HEADER_SPECIALS, (c) => HEADER_ESCAPES[c]!);
 }
 
 /** Inverse of escapeHeader; returns undefined for an undefined escape sequence (a protocol error). */
