@@ -171,7 +171,7 @@ export class IngestEngine {
         now: Math.floor(this.clock() / 1000),
       },
     );
-    this.count(plan, queue);
+    this.count(plan, queue, message);
     // Results are queued for Nagios now, synchronously, so writes follow arrival order.
     const written = plan.submit.length > 0 ? this.enqueue(plan.submit) : Promise.resolve();
     // The queue holds them until written; not held here until the fsync (they pin the message text: less GC work).
@@ -182,14 +182,14 @@ export class IngestEngine {
     const [w, r] = await Promise.allSettled([written, reported]);
     if (w.status === 'rejected') throw w.reason;
     if (r.status === 'rejected') {
-      logger.warn('could not publish refused records to the error destination; the message stays unacked', { destination: this.policy.errorDestination, error: String((r.reason as Error)?.message ?? r.reason) });
+      logger.warn('could not publish refused records to the error destination; the message stays unacked', { site: queue.site, broker: message.broker, destination: this.policy.errorDestination, from: message.destination, error: String((r.reason as Error)?.message ?? r.reason) });
       throw r.reason;
     }
     if (plan.rejectedRefs.length > 0) journal.appendDone(doneEntries(plan.rejectedRefs), []);
     await journal.sync();
   }
 
-  private count(plan: MessagePlan, queue: ConsumerQueue): void {
+  private count(plan: MessagePlan, queue: ConsumerQueue, message: ReceivedMessage): void {
     const c = this.counters;
     c.messages++;
     c.records += plan.total;
@@ -199,7 +199,7 @@ export class IngestEngine {
       if (d.why === 'stale') {
         c.stale++;
         // One line each for the first few per interval; the rest are in the stats line.
-        if (this.staleLogged++ < STALE_LOG_LINES) this.deps.logger.info('result older than the one Nagios has; not submitted', { object: d.objectKey, timestamp: d.timestamp, site: queue.site });
+        if (this.staleLogged++ < STALE_LOG_LINES) this.deps.logger.info('result older than the one Nagios has; not submitted', { object: d.objectKey, result_time: d.timestamp, site: queue.site, broker: message.broker, destination: message.destination });
       } else c.unknownDropped++;
     }
     for (const u of plan.unknown) this.unknownObjects.add(u);
@@ -207,7 +207,7 @@ export class IngestEngine {
       c.rejected++;
       this.rejects.add(queue.site, rej.reason);
     }
-    for (const w of plan.warnings) this.deps.logger.warn(w, { site: queue.site, key: plan.key });
+    for (const w of plan.warnings) this.deps.logger.warn(w, { site: queue.site, key: plan.key, broker: message.broker, destination: message.destination });
   }
 
   /** Publishes each refused record (or the refused message) to the error destination. */

@@ -9,6 +9,7 @@ import { perfdataLine, writeBridgeConfig, writeSiteClientConfig } from '../nagio
 import { startNagios } from '../../bridges/nagios-instance.js';
 import { centralObjects, DEBIAN_DEFAULTS } from '../../bridges/msg-to-nagios/index.js';
 import { goodRecord, SITE, SITE_HOSTS } from '../msg-to-nagios/corpus.js';
+import { isoTimestamp } from '../../bridges/format/index.js';
 import {
   CONSUMER,
   eventually,
@@ -113,7 +114,7 @@ test('site bridge (nagios-to-msg) --log-format json: JSON lines; start names sit
   t.true(lines.some((l) => String(l['message']).startsWith('stopped')), stderr);
 });
 
-test('central bridge (msg-to-nagios) --log-format json: every line names the consumer; connection events the broker, also when closed', async (t) => {
+test('central bridge (msg-to-nagios) --log-format json: every line names the consumer; connection events the broker, also when closed; result lines the site, broker and destination', async (t) => {
   const tmp = tempDir('gridmsg-logs-central-');
   const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), {
     hosts: [{ name: 'ce01.cern.ch', services: [{ description: 'org.sam.CE-JobSubmit', directives: { use: 'gridmsg-passive-service' } }], directives: { use: 'gridmsg-passive-host' } }],
@@ -136,6 +137,9 @@ test('central bridge (msg-to-nagios) --log-format json: every line names the con
   await bridge.waitForLog(/"consuming"/);
   await publish(broker.stompPort, [resultMessage(SITE, [goodRecord()], 'logs-test-1')]);
   t.true(await eventually(() => /"message":"stats"[^\n]*"submitted":1/.test(bridge.log()), 60_000), bridge.log());
+  // An older result for the same service: dropped as stale, with one log line about it.
+  await publish(broker.stompPort, [resultMessage(SITE, [goodRecord({ timestamp: isoTimestamp(Math.floor(Date.now() / 1000) - 600) })], 'logs-test-2')]);
+  t.true(await eventually(() => bridge.log().includes('result older than the one Nagios has'), 60_000), bridge.log());
   await bridge.process.stop();
 
   const lines = parseLines(t, bridge.log());
@@ -146,6 +150,10 @@ test('central bridge (msg-to-nagios) --log-format json: every line names the con
   t.true(states.some((l) => l['message'] === 'broker connection connected'), bridge.log());
   t.true(states.some((l) => l['message'] === 'broker connection closed'), bridge.log());
   for (const l of states) t.truthy(l['broker'], JSON.stringify(l));
+  const stale = lines.find((l) => String(l['message']).startsWith('result older than'));
+  t.is(stale?.['site'], SITE);
+  t.regex(String(stale?.['broker']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
+  t.regex(String(stale?.['destination']), /^\/queue\//);
   // The client layer's own connection line names the broker.
   const connected = lines.find((l) => l['message'] === 'connected');
   t.regex(String(connected?.['broker']), new RegExp(`127\\.0\\.0\\.1:${broker.stompPort}`));
