@@ -233,6 +233,21 @@ test('a group encoded in one buffer is exactly its frames back to back (property
   t.pass();
 });
 
+test('a group of string payloads is byte for byte the group of their UTF-8 buffers, lone surrogates included (property)', (t) => {
+  // encodeGroup writes strings straight into a worst-case-sized buffer; the frames must be those of Buffer.from(payload).
+  const utf16 = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff)), { maxLength: 40 }).map((units) => String.fromCharCode(...units));
+  fc.assert(
+    fc.property(fc.array(fc.record({ payload: fc.oneof(utf16, fc.string({ unit: 'binary', maxLength: 30 })), flags: fc.nat(255) }), { maxLength: 8 }), fc.nat(2 ** 40), (entries, first) => {
+      const cp = Buffer.from('{"v":1}');
+      const asBuffers = entries.map((e) => ({ payload: Buffer.from(e.payload, 'utf8'), flags: e.flags }));
+      const expected = Buffer.concat([...asBuffers.map((e, i) => encodeFrame('record', e.flags, first + i, 7, e.payload)), encodeFrame('commit', 0, first + entries.length, 7, cp)]);
+      return encodeGroup(entries, first, 7, cp).equals(expected) && encodeGroup(asBuffers, first, 7, cp).equals(expected);
+    }),
+    { numRuns: 500 },
+  );
+  t.pass();
+});
+
 test('groups spanning read chunks come back byte for byte (read after writing, and while writing)', async (t) => {
   const dir = tmp(t);
   const spool = Spool.open({ dir, segmentBytes: 8 * 1024 * 1024, maxBytes: 1 << 30 });
