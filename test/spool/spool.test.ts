@@ -248,6 +248,35 @@ test('a group of string payloads is byte for byte the group of their UTF-8 buffe
   t.pass();
 });
 
+test('what a caught-up reader copies from memory is byte for byte what the segment file holds (property)', async (t) => {
+  const dir = tmp(t);
+  const spool = Spool.open({ dir, segmentBytes: 64 * 1024, maxBytes: 1024 * 1024 });
+  t.teardown(() => spool.close());
+  const payload = fc.string({ unit: 'binary', maxLength: 300 });
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.array(payload, { maxLength: 6 }), { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat(), async (groups, a, b) => {
+      // Several groups appended at once share one write (group commit): that write is what copyRecent serves.
+      await Promise.all(groups.map((g, i) => spool.append(g.map((p) => ({ payload: p, flags: 0 })), `cp${i}`)));
+      const file = listSegments(path.join(dir, 'segments')).at(-1)!.file;
+      const disk = fs.readFileSync(file);
+      let served = 0;
+      for (const [pos, len] of [[a, b], [0, disk.length], [disk.length - 1, 1], [Math.floor(disk.length / 2), disk.length]] as const) {
+        const position = pos % (disk.length + 1);
+        const length = Math.min(len % (disk.length + 1), disk.length - position);
+        const target = Buffer.alloc(length + 3, 0xee);
+        if (!spool.copyRecent(file, position, length, target, 3)) continue;
+        served++;
+        if (!target.subarray(3).equals(disk.subarray(position, position + length))) return false;
+      }
+      // The tail of the file is always the last write.
+      const lastByte = Buffer.alloc(1);
+      return served > 0 && spool.copyRecent(file, disk.length - 1, 1, lastByte, 0) && lastByte[0] === disk[disk.length - 1];
+    }),
+    { numRuns: 60 },
+  );
+  t.pass();
+});
+
 test('groups spanning read chunks come back byte for byte (read after writing, and while writing)', async (t) => {
   const dir = tmp(t);
   const spool = Spool.open({ dir, segmentBytes: 8 * 1024 * 1024, maxBytes: 1 << 30 });
