@@ -34,8 +34,8 @@ export interface Frame {
   size: number;
 }
 
-/** Writes the header of the frame whose `length` payload bytes are already at `at + FRAME_HEADER_BYTES`, CRC included; returns the end offset. */
-function sealFrame(buf: Buffer, at: number, type: FrameType, flags: number, seq: number, time: number, length: number): number {
+/** Writes one frame into `buf` at `at` (payload length `length` already measured); returns the end offset. */
+function writeFrame(buf: Buffer, at: number, type: FrameType, flags: number, seq: number, time: number, payload: Buffer | string, length: number): number {
   buf.writeUInt16LE(FRAME_MAGIC, at);
   buf[at + 2] = TYPE_CODE[type];
   buf[at + 3] = flags & 0xff;
@@ -44,17 +44,11 @@ function sealFrame(buf: Buffer, at: number, type: FrameType, flags: number, seq:
   buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 12);
   buf.writeUInt32LE(time >>> 0, at + 16);
   const p = at + FRAME_HEADER_BYTES;
+  if (typeof payload === 'string') buf.write(payload, p, length, 'utf8');
+  else payload.copy(buf, p);
   const end = p + length;
   buf.writeUInt32LE(zlib.crc32(buf.subarray(p, end), zlib.crc32(buf.subarray(at, at + 20))), at + 20);
   return end;
-}
-
-/** Writes one frame into `buf` at `at` (payload length `length` already measured); returns the end offset. */
-function writeFrame(buf: Buffer, at: number, type: FrameType, flags: number, seq: number, time: number, payload: Buffer | string, length: number): number {
-  const p = at + FRAME_HEADER_BYTES;
-  if (typeof payload === 'string') buf.write(payload, p, length, 'utf8');
-  else payload.copy(buf, p);
-  return sealFrame(buf, at, type, flags, seq, time, length);
 }
 
 export function encodeFrame(type: FrameType, flags: number, seq: number, time: number, payload: Buffer | string): Buffer {
@@ -69,23 +63,22 @@ export function encodeFrame(type: FrameType, flags: number, seq: number, time: n
  * `firstSeq`) and the closing commit frame carrying `checkpoint`.
  */
 export function encodeGroup(entries: ReadonlyArray<{ payload: Buffer | string; flags: number }>, firstSeq: number, time: number, checkpoint: Buffer): Buffer {
-  // One pass: string payloads are encoded straight into a buffer sized for the worst case (3 UTF-8 bytes per
-  // UTF-16 code unit), so their UTF-8 length is what buf.write returns, not a separate Buffer.byteLength pass.
-  let bound = FRAME_HEADER_BYTES + checkpoint.length;
+  const lengths = new Array<number>(entries.length);
+  let total = FRAME_HEADER_BYTES + checkpoint.length;
   for (let i = 0; i < entries.length; i++) {
     const p = entries[i]!.payload;
-    bound += FRAME_HEADER_BYTES + (typeof p === 'string' ? p.length * 3 : p.length);
+    const n = typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+    lengths[i] = n;
+    total += FRAME_HEADER_BYTES + n;
   }
-  const buf = Buffer.allocUnsafe(bound);
+  const buf = Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    const p = at + FRAME_HEADER_BYTES;
-    const length = typeof e.payload === 'string' ? buf.write(e.payload, p, 'utf8') : e.payload.copy(buf, p);
-    at = sealFrame(buf, at, 'record', e.flags, firstSeq + i, time, length);
+    at = writeFrame(buf, at, 'record', e.flags, firstSeq + i, time, e.payload, lengths[i]!);
   }
-  at = writeFrame(buf, at, 'commit', 0, firstSeq + entries.length, time, checkpoint, checkpoint.length);
-  return buf.subarray(0, at);
+  writeFrame(buf, at, 'commit', 0, firstSeq + entries.length, time, checkpoint, checkpoint.length);
+  return buf;
 }
 
 export type FrameRead =
