@@ -234,7 +234,7 @@ test('a group encoded in one buffer is exactly its frames back to back (property
 });
 
 test('a group of string payloads is byte for byte the group of their UTF-8 buffers, lone surrogates included (property)', (t) => {
-  // encodeGroup writes strings straight into a worst-case-sized buffer; the frames must be those of Buffer.from(payload).
+  // A string payload is framed exactly as its UTF-8 buffer (Buffer.byteLength and buf.write agree, lone surrogates too).
   const utf16 = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff)), { maxLength: 40 }).map((units) => String.fromCharCode(...units));
   fc.assert(
     fc.property(fc.array(fc.record({ payload: fc.oneof(utf16, fc.string({ unit: 'binary', maxLength: 30 })), flags: fc.nat(255) }), { maxLength: 8 }), fc.nat(2 ** 40), (entries, first) => {
