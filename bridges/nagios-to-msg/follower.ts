@@ -348,9 +348,15 @@ export class FileFollower {
         await this.waitForChange(this.pollMs, signal);
         continue;
       }
-      const ev = await this.readMore(c);
-      if (ev) return ev;
-      const after = await this.atEnd(c, signal);
+      // The size first: a poll or a wake-up without growth costs one fstat, not a read through the thread pool.
+      let st = fs.fstatSync(c.fd);
+      if (st.size > c.readPos) {
+        const ev = await this.readMore(c);
+        if (ev) return ev;
+        if (this.cur !== c) continue;
+        st = fs.fstatSync(c.fd);
+      }
+      const after = await this.atEnd(c, signal, st);
       if (after) return after;
     }
   }
@@ -402,8 +408,7 @@ export class FileFollower {
   }
 
   /** At the end of what is written: detect truncation, rotation, self-rotate, or wait. */
-  private async atEnd(c: Current, signal?: AbortSignal): Promise<FollowerEvent | undefined> {
-    const st = fs.fstatSync(c.fd);
+  private async atEnd(c: Current, signal: AbortSignal | undefined, st: fs.Stats): Promise<FollowerEvent | undefined> {
     if (st.size < c.readPos) {
       this.logger.warn('input file was truncated (copytruncate?): reading it again from the start; lines written between the copy and the truncation may be lost', {
         input: this.id,

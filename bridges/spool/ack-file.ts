@@ -83,10 +83,15 @@ export class AckFile {
     const slot = encodeSlot(state, this.counter);
     const position = (this.counter % 2) * SLOT_BYTES;
     return new Promise((resolve, reject) => {
-      fs.write(this.fd, slot, 0, SLOT_BYTES, position, (err) => {
-        if (err) return reject(err);
-        fs.fdatasync(this.fd, (err2) => (err2 ? reject(err2) : resolve()));
-      });
+      // The 24-byte slot goes to the page cache at once (no thread-pool round trip); only the fdatasync waits.
+      try {
+        const written = fs.writeSync(this.fd, slot, 0, SLOT_BYTES, position);
+        if (written !== SLOT_BYTES) throw Object.assign(new Error(`short write (${written} of ${SLOT_BYTES} bytes)`), { code: 'ENOSPC' });
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()));
     });
   }
 

@@ -131,7 +131,8 @@ export class SpoolReader {
     } else if (rest > 0) {
       this.buf.copy(this.store, 0, this.pos);
     }
-    const n = await readInto(this.fd!, this.store, rest, want, fileOffset);
+    // Caught up with the writer: the bytes just written are copied from memory, not read back through the thread pool.
+    const n = this.spool.copyRecent(this.file!, fileOffset, want, this.store, rest) ? want : await readInto(this.fd!, this.store, rest, want, fileOffset);
     this.base += this.pos;
     this.pos = 0;
     this.buf = this.store.subarray(0, rest + n);

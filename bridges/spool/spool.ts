@@ -186,6 +186,8 @@ export class Spool {
   private flushes = 0;
   private closed = false;
   private readonly releaseLock: () => void;
+  /** The bytes of the last durable write: a reader that is caught up copies them from here instead of reading them back. */
+  private recent: { file: string; position: number; end: number; buffers: Buffer[] } | undefined;
 
   private constructor(options: SpoolOptions, releaseLock: () => void, id: string, ackCounter: number, ack: AckState) {
     this.dir = path.resolve(options.dir);
@@ -420,8 +422,9 @@ export class Spool {
       const slice = groups.slice(i, j);
       const fd = this.activeFd!;
       const position = seg.size;
+      const buffers = slice.flatMap((g) => g.frames);
       try {
-        await writev(fd, slice.flatMap((g) => g.frames), position);
+        await writev(fd, buffers, position);
         await fdatasync(fd);
         this.flushes++;
         if (created) fsyncDir(this.segmentDir);
@@ -435,6 +438,7 @@ export class Spool {
       }
       seg.size += total;
       seg.mtimeMs = this.now();
+      this.recent = { file: seg.file, position, end: seg.size, buffers };
       const last = slice[slice.length - 1]!;
       this.durableSeq = last.nextSeq;
       this.checkpoint = last.checkpoint;
@@ -486,6 +490,31 @@ export class Spool {
     if (active !== undefined && active.file === file) return active.size;
     const s = this.segments.find((x) => x.file === file);
     return s?.size ?? Infinity;
+  }
+
+  /**
+   * Copies `length` bytes of `file` from `position` into `target` at `targetOffset` when they all belong to the
+   * last durable write (the bytes that are on disk, fdatasync'd); returns false otherwise (read them from the file).
+   */
+  copyRecent(file: string, position: number, length: number, target: Buffer, targetOffset: number): boolean {
+    const r = this.recent;
+    if (r === undefined || r.file !== file || position < r.position || position + length > r.end) return false;
+    let skip = position - r.position;
+    let at = targetOffset;
+    let left = length;
+    for (const b of r.buffers) {
+      if (left === 0) break;
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      const n = Math.min(b.length - skip, left);
+      b.copy(target, at, skip, skip + n);
+      at += n;
+      left -= n;
+      skip = 0;
+    }
+    return left === 0;
   }
 
   /** True when `file` is still the segment being appended to. */
@@ -640,6 +669,7 @@ export class Spool {
     this.wakeReaders();
     if (this.activeFd !== undefined) fs.closeSync(this.activeFd);
     this.activeFd = undefined;
+    this.recent = undefined;
     this.ackFile.close();
     this.releaseLock();
   }
