@@ -4,3 +4,4 @@ export { freePort, freePorts, portOpen, waitForPort } from './ports.js';
 export { startProcess, stopPid, pidAlive, type ManagedProcess, type StartOptions } from './process.js';
 export { writeFileAtomic, fsyncDir } from './files.js';
 export { parseYamlSource, fieldLocation, fieldPathText, nodeAt, offsetLocation, type FieldPath, type YamlSource } from './yaml-source.js';
+export { scrapedCounter, scrapedGauge, serveMetrics } from './metrics.js';

@@ -6,7 +6,7 @@
 import { canonicalDn, parseDn } from '../security/dn.js';
 import { buildNetwork } from './network.js';
 import { formatPath as label, type Problem } from './problems.js';
-import type { SourceDoc } from './source.js';
+import { rawAt, type SourceDoc } from './source.js';
 import {
   brokerAuthMode,
   brokerUser,
@@ -19,15 +19,6 @@ import {
   pairBrokers,
 } from './transport.js';
 import type { Broker, Consumer, NodePath, Registry, SecretRef, Site } from './types.js';
-
-function rawAt(data: unknown, path: NodePath): unknown {
-  let node = data;
-  for (const seg of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[seg];
-  }
-  return node;
-}
 
 const connectors = (b: Broker): string =>
   (['stompSsl', 'openwireSsl', 'stomp', 'openwire'] as const).filter((k) => b.ports[k] !== undefined).join(', ') || 'none';

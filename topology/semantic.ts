@@ -13,19 +13,10 @@ import {
 } from './naming.js';
 import { formatPath as label, type Problem } from './problems.js';
 import { formatSize } from './sizes.js';
-import type { SourceDoc } from './source.js';
+import { rawAt, type SourceDoc } from './source.js';
 import type { Credentials, NodePath, Pair, Registry } from './types.js';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
-
-function rawAt(data: unknown, path: NodePath): unknown {
-  let node = data;
-  for (const seg of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[seg];
-  }
-  return node;
-}
 
 /**
  * `prior` are the problems already found (schema): checks whose answer would

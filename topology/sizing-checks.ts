@@ -9,17 +9,8 @@ import { brokerPrefetch, inboundPrefetch, INBOUND_MEMORY_SHARE, MAX_NETWORK_PREF
 import { buildNetwork } from './network.js';
 import type { Problem } from './problems.js';
 import { formatSize } from './sizes.js';
-import type { SourceDoc } from './source.js';
+import { rawAt, type SourceDoc } from './source.js';
 import type { NodePath, Registry } from './types.js';
-
-function rawAt(data: unknown, path: NodePath): unknown {
-  let node = data;
-  for (const seg of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[seg];
-  }
-  return node;
-}
 
 /** Skipped when earlier checks found errors (the network model may not be buildable; the errors come first). */
 export function sizingProblems(registry: Registry, source: SourceDoc, prior: readonly Problem[] = []): Problem[] {

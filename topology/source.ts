@@ -76,3 +76,13 @@ export function parseSource(text: string, file: string): SourceDoc {
     },
   };
 }
+
+/** The plain value at `path` in the parsed data (undefined where the path leads nowhere). */
+export function rawAt(data: unknown, path: NodePath): unknown {
+  let node = data;
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  return node;
+}

@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import type http from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import type { ConnectionState } from '../../clients/api.js';
 import { ConfigError, describeError } from '../../core/errors.js';
-import { serveMetrics } from '../nagios-to-msg/metrics.js';
+import { scrapedCounter, scrapedGauge, serveMetrics } from '../../core/metrics.js';
 import { isSpoolName } from './check-result-file.js';
 import type { MetricsSettings } from './config.js';
 import type { EngineStats } from './ingest-engine.js';
@@ -86,39 +86,12 @@ const REJECT_HELP = 'Records refused (sent to the error destination), by reason'
 
 function centralRegistry(source: CentralMetricsSource, daemon: CentralBridgeMetrics): Registry {
   const registry = new Registry();
-  const counter = (name: string, help: string, value: (s: EngineStats) => number): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(value(source.stats()));
-      },
-    });
-  };
-  const gauge = (name: string, help: string, value: () => number): void => {
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(value());
-      },
-    });
-  };
+  const counter = (name: string, help: string, value: (s: EngineStats) => number): void => scrapedCounter(registry, name, help, () => value(source.stats()));
+  const gauge = (name: string, help: string, value: () => number): void => scrapedGauge(registry, name, help, value);
   counter('gridmsg_central_messages_received_total', 'Messages received from the brokers (handled, including duplicates)', (s) => s.messages);
   counter('gridmsg_central_records_received_total', 'Result records in the messages received', (s) => s.records);
   counter('gridmsg_central_results_submitted_total', 'Results that passed every check and went to the Nagios writer (written once pending_results is 0)', (s) => s.submitted);
-  new Counter({
-    name: 'gridmsg_central_results_written_total',
-    help: 'Results Nagios accepted (whole lines in the command pipe, released check-result files)',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(daemon.written);
-    },
-  });
+  scrapedCounter(registry, 'gridmsg_central_results_written_total', 'Results Nagios accepted (whole lines in the command pipe, released check-result files)', () => daemon.written);
   counter('gridmsg_central_duplicates_dropped_total', 'Records dropped because they were handled before (redelivery, resend)', (s) => s.duplicates);
   counter('gridmsg_central_results_stale_total', 'Results older than the one Nagios already has, not submitted', (s) => s.stale);
   counter('gridmsg_central_unknown_objects_total', 'Records naming a host or service the central Nagios does not define', (s) => s.unknown);

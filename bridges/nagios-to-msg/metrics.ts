@@ -3,33 +3,16 @@
  * global state), computed from the bridge's status at scrape time, and the
  * optional HTTP endpoint (loopback by default).
  */
-import http from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { scrapedCounter, scrapedGauge, serveMetrics } from '../../core/metrics.js';
 import type { BridgeStatus } from './status.js';
+
+export { serveMetrics };
 
 export function createBridgeRegistry(snapshot: () => BridgeStatus): Registry {
   const registry = new Registry();
-  const counter = (name: string, help: string, value: (s: BridgeStatus) => number): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(value(snapshot()));
-      },
-    });
-  };
-  const gauge = (name: string, help: string, value: (s: BridgeStatus) => number): void => {
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(value(snapshot()));
-      },
-    });
-  };
+  const counter = (name: string, help: string, value: (s: BridgeStatus) => number): void => scrapedCounter(registry, name, help, () => value(snapshot()));
+  const gauge = (name: string, help: string, value: (s: BridgeStatus) => number): void => scrapedGauge(registry, name, help, () => value(snapshot()));
   counter('gridmsg_bridge_lines_read_total', 'Lines read from the Nagios input files', (s) => s.counters.linesRead);
   counter('gridmsg_bridge_results_spooled_total', 'Results written to the spool (fsync-ed)', (s) => s.counters.resultsSpooled);
   counter('gridmsg_bridge_results_receipted_total', 'Results whose message the broker receipted', (s) => s.publisher.receiptedRecords);
@@ -54,23 +37,3 @@ export function createBridgeRegistry(snapshot: () => BridgeStatus): Registry {
   return registry;
 }
 
-/** Serves GET /metrics; resolves once listening. */
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
-      res.writeHead(404).end('not found\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (err: unknown) => res.writeHead(500).end(String(err)),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
-}
