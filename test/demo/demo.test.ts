@@ -191,6 +191,8 @@ test.serial('--keep-running: the report, then everything runs until Ctrl-C, whic
   const state = setup(t, 'gridmsg-demo-keep-');
   const demo = startDemo(['--state', state, '--duration', '5', '--keep-running']);
   await demo.waitFor(/Everything keeps running until Ctrl-C/);
+  // The commands it suggests come in the lines after that one.
+  await demo.waitFor(/^  node bin\/gridmsg\.js check-network .*\n/m);
   t.regex(demo.output(), /RESULT: /);
   // Still running after the report: brokers, both Nagios and the three bridges.
   const running = processesNaming(state);
