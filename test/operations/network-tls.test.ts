@@ -1,15 +1,14 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { devDown, devUp, instanceRuntime, readDescriptor, spawnBroker, type DevState } from '../../broker-config/index.js';
+import { instanceRuntime, readDescriptor, spawnBroker } from '../../broker-config/index.js';
 import { freePort, portOpen } from '../../core/ports.js';
-import { pidAlive, type ManagedProcess } from '../../core/process.js';
-import { silentLogger } from '../../core/logger.js';
+import { pidAlive } from '../../core/process.js';
 import { loadClientTls } from '../../security/index.js';
 import { localClientTls, LOCAL_MONITOR_IDENTITY } from '../../topology/index.js';
-import { SessionError, StompSession, type NetworkVerdict, type StatusReport } from '../../operations/index.js';
+import { SessionError, StompSession, type StatusReport } from '../../operations/index.js';
 import { runCli } from '../broker-config/helpers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { kill9, until, useDevNetwork } from './helpers/dev-network.js';
 
 /**
  * check-network and status against a real TLS-only dev network: the
@@ -22,55 +21,11 @@ import { tempDir } from '../helpers/tmp.js';
  */
 
 const REGISTRY = path.join(import.meta.dirname, 'fixtures', 'network-tls.yaml');
-const tmp = tempDir('gridmsg-ops-tls-');
-const stateDir = path.join(tmp.dir, 'state');
-let state: DevState;
-let restarted: ManagedProcess | undefined;
-
-const pidOf = (name: string): number => state.brokers.find((b) => b.name === name)!.pid;
-
-async function checkNetwork(extra: string[] = []): Promise<{ code: number | null; verdict: NetworkVerdict; stdout: string }> {
-  const r = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--timeout', '5', '--format', 'json', ...extra]);
-  return { code: r.code, verdict: JSON.parse(r.stdout) as NetworkVerdict, stdout: r.stdout };
-}
-
-async function status(): Promise<{ code: number | null; report: StatusReport; stdout: string }> {
-  const r = await runCli(['status', '--registry', REGISTRY, '--state', stateDir, '--format', 'json']);
-  return { code: r.code, report: JSON.parse(r.stdout) as StatusReport, stdout: r.stdout };
-}
-
-/** Repeats `probe` until `done` holds or 120 s passed; returns the last result (the test asserts on it). */
-async function until<T>(probe: () => Promise<T>, done: (r: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  let last = await probe();
-  while (!done(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1000));
-    last = await probe();
-  }
-  return last;
-}
-
-function kill9(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
-  return until(async () => pidAlive(pid), (alive) => !alive).then(() => undefined);
-}
-
-test.before(async () => {
-  state = await devUp(REGISTRY, stateDir, { logger: silentLogger() });
-});
-
-test.after.always(async () => {
-  await restarted?.stop(20_000);
-  if (fs.existsSync(stateDir)) await devDown(stateDir, silentLogger());
-  tmp.cleanup();
-});
+const network = useDevNetwork(REGISTRY, 'gridmsg-ops-tls-');
+const { stateDir, pidOf, checkNetwork, status } = network;
 
 test.serial('TLS-only network: check-network logs in with the monitoring certificate; every route OK with RTT perfdata', async (t) => {
-  t.true(state.brokers.every((b) => b.tls), 'every broker is TLS-only');
+  t.true(network.state.brokers.every((b) => b.tls), 'every broker is TLS-only');
   t.false(fs.existsSync(path.join(stateDir, 'secrets', 'ops-monitor.password')), 'the monitoring user has no password');
   const { code, verdict } = await until(checkNetwork, (r) => r.code === 0);
   t.is(code, 0, verdict.summary);
@@ -106,7 +61,7 @@ test.serial('TLS-only network: check-network logs in with the monitoring certifi
 test.serial('the monitoring certificate maps to the monitoring user: probe queues only, no consumer queue, no site topic', async (t) => {
   const files = localClientTls(stateDir, 'monitor', LOCAL_MONITOR_IDENTITY);
   const tls = loadClientTls(files);
-  const central = state.brokers.find((b) => b.name === 'central-a')!;
+  const central = network.state.brokers.find((b) => b.name === 'central-a')!;
   const endpoint = { host: central.host, port: central.stompPort, tls };
   // Allowed: its probe queue.
   const ok = await StompSession.open(endpoint, undefined, 10_000);
@@ -146,13 +101,13 @@ test.serial('status over TLS: the first central broker active on its ssl port, i
       ['central-b', 'standby', 'closed'],
     ],
   );
-  const port = state.brokers.find((b) => b.name === 'central-a')!.stompPort;
+  const port = network.state.brokers.find((b) => b.name === 'central-a')!.stompPort;
   t.is(central.brokers[0]!.endpoint, `127.0.0.1:${port} (ssl)`);
   t.regex(central.brokers[0]!.evidence, /^accepts STOMP \(ActiveMQ/);
 });
 
 test.serial('status without a monitoring certificate still tells roles: a TLS handshake shows which broker listens', async (t) => {
-  const noMonitoring = path.join(tmp.dir, 'no-monitoring.yaml');
+  const noMonitoring = path.join(network.dir, 'no-monitoring.yaml');
   fs.writeFileSync(noMonitoring, fs.readFileSync(REGISTRY, 'utf8').replace(/^monitoring:\n(  .*\n)+/m, ''));
   const r = await runCli(['status', '--registry', noMonitoring, '--state', stateDir, '--format', 'json']);
   t.is(r.code, 0, r.stdout + r.stderr);
@@ -175,7 +130,7 @@ test.serial('status without a monitoring certificate still tells roles: a TLS ha
 });
 
 test.serial('a wrong --tls-cert makes check-network UNKNOWN naming the file', async (t) => {
-  const missing = path.join(tmp.dir, 'no-such-cert.pem');
+  const missing = path.join(network.dir, 'no-such-cert.pem');
   const r = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--tls-cert', missing]);
   t.is(r.code, 3);
   t.regex(r.stdout, /^NETWORK UNKNOWN - /);
@@ -212,7 +167,7 @@ test.serial('a TLS network connector that cannot reach its pair is CRITICAL, nam
   fs.writeFileSync(xmlFile, broken);
   const descriptor = readDescriptor(dir);
   const runtime = instanceRuntime(dir, descriptor);
-  restarted = spawnBroker({ dir, heapMb: descriptor.heapMb, detached: true, logFile: path.join(dir, 'broker.log'), systemProperties: runtime.systemProperties });
+  network.restarted = spawnBroker({ dir, heapMb: descriptor.heapMb, detached: true, logFile: path.join(dir, 'broker.log'), systemProperties: runtime.systemProperties });
   const up = await until(() => portOpen('127.0.0.1', runtime.stompPort), (open) => open);
   t.true(up, 'south-a did not come back');
 

@@ -1,13 +1,11 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { devDown, devUp, spawnBroker, stompPing, type DevState } from '../../broker-config/index.js';
+import { spawnBroker, stompPing } from '../../broker-config/index.js';
 import { freePort } from '../../core/ports.js';
-import { pidAlive, type ManagedProcess } from '../../core/process.js';
-import { silentLogger } from '../../core/logger.js';
-import type { NetworkVerdict, StatusReport } from '../../operations/index.js';
+import { pidAlive } from '../../core/process.js';
 import { runCli } from '../broker-config/helpers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { kill9, until, useDevNetwork } from './helpers/dev-network.js';
 
 /**
  * check-network and status against a real dev network (dev up logic) of the
@@ -18,52 +16,8 @@ import { tempDir } from '../helpers/tmp.js';
  */
 
 const REGISTRY = path.join(import.meta.dirname, 'fixtures', 'network.yaml');
-const tmp = tempDir('gridmsg-ops-net-');
-const stateDir = path.join(tmp.dir, 'state');
-let state: DevState;
-let restarted: ManagedProcess | undefined;
-
-const pidOf = (name: string): number => state.brokers.find((b) => b.name === name)!.pid;
-
-async function checkNetwork(extra: string[] = []): Promise<{ code: number | null; verdict: NetworkVerdict; stdout: string }> {
-  const r = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--timeout', '5', '--format', 'json', ...extra]);
-  return { code: r.code, verdict: JSON.parse(r.stdout) as NetworkVerdict, stdout: r.stdout };
-}
-
-async function status(): Promise<{ code: number | null; report: StatusReport }> {
-  const r = await runCli(['status', '--registry', REGISTRY, '--state', stateDir, '--format', 'json']);
-  return { code: r.code, report: JSON.parse(r.stdout) as StatusReport };
-}
-
-/** Repeats `probe` until `done` holds or 120 s passed; returns the last result (the test asserts on it). */
-async function until<T>(probe: () => Promise<T>, done: (r: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  let last = await probe();
-  while (!done(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1000));
-    last = await probe();
-  }
-  return last;
-}
-
-function kill9(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
-  return until(async () => pidAlive(pid), (alive) => !alive).then(() => undefined);
-}
-
-test.before(async () => {
-  state = await devUp(REGISTRY, stateDir, { logger: silentLogger() });
-});
-
-test.after.always(async () => {
-  await restarted?.stop(20_000);
-  if (fs.existsSync(stateDir)) await devDown(stateDir, silentLogger());
-  tmp.cleanup();
-});
+const network = useDevNetwork(REGISTRY, 'gridmsg-ops-net-');
+const { stateDir, pidOf, checkNetwork, status } = network;
 
 test.serial('status: every pair up, the first central broker active, its partner standby', async (t) => {
   const { code, report } = await status();
@@ -152,7 +106,7 @@ test.serial('a network connector that cannot reach its pair is CRITICAL, naming 
   t.not(broken, xml, 'the connector URI was not found in the XML');
   fs.writeFileSync(xmlFile, broken);
   const descriptor = JSON.parse(fs.readFileSync(path.join(dir, 'broker.json'), 'utf8')) as { heapMb: number; ports: { stomp: number } };
-  restarted = spawnBroker({ dir, heapMb: descriptor.heapMb, detached: true, logFile: path.join(dir, 'broker.log') });
+  network.restarted = spawnBroker({ dir, heapMb: descriptor.heapMb, detached: true, logFile: path.join(dir, 'broker.log') });
   const password = fs.readFileSync(path.join(stateDir, 'secrets', 'ops-monitor.password'), 'utf8').trim();
   const up = await until(() => stompPing('127.0.0.1', descriptor.ports.stomp, { login: 'ops-monitor', passcode: password }), (p) => p.ok);
   t.true(up.ok, 'south-a did not come back');
