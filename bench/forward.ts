@@ -53,7 +53,7 @@ import type { SpoolBatch } from '../bridges/spool/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { perfdataLine, writeBridgeConfig, writeSiteClientConfig } from '../test/nagios-to-msg/helpers.js';
-import { createBenchPki, parseVariants, runStompPy, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
+import { costText as pct, createBenchPki, goalOf, parseVariants, runStompPy, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -260,16 +260,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
-
-/** Goal of a variant's cost against plain (issue 6): TLS < 20 %, signing < 35 %. */
-function goalOf(v: Variant): string {
-  if (v === 'tls') return 'goal < 20 %';
-  if (v === 'signed') return 'goal < 35 %';
-  if (v === 'tls+signed') return 'TLS and signing together (goals: < 20 % and < 35 % each)';
-  return '';
 }
 
 async function main(): Promise<void> {

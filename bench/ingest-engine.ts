@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ReceivedMessage } from '../clients/api.js';
 import type { ConsumerQueue } from '../clients/client-config.js';
-import { encodeRecords, isoTimestamp, messageHeaders, type MetricRecord } from '../bridges/format/index.js';
+import { encodeRecords, messageHeaders, type MetricRecord } from '../bridges/format/index.js';
 import { CommandPipeWriter } from '../bridges/msg-to-nagios/command-pipe-writer.js';
 import { IngestEngine } from '../bridges/msg-to-nagios/ingest-engine.js';
 import { DEFAULT_ILLEGAL_NAME_CHARS } from '../bridges/msg-to-nagios/object-names.js';
@@ -20,36 +20,11 @@ import { StateJournal } from '../bridges/msg-to-nagios/state-journal.js';
 import { parseObjectCache, type KnownObjects } from '../bridges/msg-to-nagios/known-objects.js';
 import { silentLogger } from '../core/logger.js';
 import { tempDir } from '../test/helpers/tmp.js';
+import { HOSTS, ingestRecord, PER_MESSAGE, SERVICES, SITE } from './peers/index.js';
 
 const RESULTS = Number(process.argv[2] ?? 200_000);
-const HOSTS = 200;
-const SERVICES = 50;
-const PER_MESSAGE = 100;
-const SITE = 'CERN-PROD';
 /** Messages handed in at once (the bridge's prefetch in bench/ingest.ts). */
 const WINDOW = 500;
-
-function record(i: number, base: number): MetricRecord {
-  const host = `wn${i % HOSTS}.cern.ch`;
-  return {
-    kind: 'service',
-    serviceURI: host,
-    hostName: host,
-    serviceFlavour: 'CREAM-CE',
-    siteName: SITE,
-    metricStatus: (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[i % 4]!,
-    metricName: `org.sam.Probe-${Math.floor(i / HOSTS) % SERVICES}`,
-    summaryData: `OK - job ${i} submitted and finished in 42 s`,
-    detailsData: 'queue long, exit 0',
-    perfData: 'time=42s;60;120',
-    gatheredAt: 'nagios.cern.ch',
-    timestamp: isoTimestamp(base + Math.floor(i / (HOSTS * SERVICES))),
-    nagiosName: 'nagios.cern.ch',
-    role: 'site',
-    voName: 'ops',
-    stateType: 'HARD',
-  };
-}
 
 async function main(): Promise<void> {
   const tmp = tempDir('gridmsg-bench-engine-');
@@ -68,7 +43,7 @@ async function main(): Promise<void> {
     const messages: ReceivedMessage[] = [];
     for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {
       const records: MetricRecord[] = [];
-      for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(record(i, base));
+      for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(ingestRecord(i, base));
       const body = Buffer.from(encodeRecords(records, 'grid'));
       const headers = messageHeaders({ recordCount: records.length, siteName: SITE, role: 'site', nagiosHost: 'nagios.cern.ch', bodyFormat: 'grid' });
       messages.push({ destination: queue.destination, headers, body, text: () => body.toString(), idempotencyKey: `bench-${m}`, broker: 'bench' });

@@ -41,13 +41,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BrokerEndpoint } from '../clients/client-config.js';
 import { createSigner } from '../security/signing.js';
-import { isoTimestamp, type MetricRecord } from '../bridges/format/index.js';
 import { startNagios, type NagiosHost } from '../bridges/nagios-instance.js';
 import { commandLine } from '../bridges/msg-to-nagios/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { CONSUMER, ERROR_DESTINATION, publish, queueOf, REPO, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, writePrivateNagios, type OutMessage } from '../test/msg-to-nagios/helpers/harness.js';
-import { createBenchPki, parseVariants, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
+import { HOSTS, ingestRecord, PER_MESSAGE, SERVICES, SITE } from './peers/index.js';
+import { costText as pct, createBenchPki, goalOf, parseVariants, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -62,35 +62,6 @@ if (MODE !== 'pipe' && MODE !== 'spool') throw new Error(`MODE must be pipe or s
 const VARIANTS = parseVariants(opts.variants);
 const KEY_TYPE = opts['key-type'] as BenchKeyType;
 if (KEY_TYPE !== 'ec' && KEY_TYPE !== 'rsa') throw new Error(`--key-type must be ec or rsa, not ${JSON.stringify(KEY_TYPE)}`);
-const HOSTS = 200;
-const SERVICES = 50;
-const PER_MESSAGE = 100;
-const SITE = 'CERN-PROD';
-
-/** Result i; `shift` rotates the status so each run changes every service's state once. */
-function record(i: number, base: number, shift = 0): MetricRecord {
-  const host = `wn${i % HOSTS}.cern.ch`;
-  const svc = `org.sam.Probe-${Math.floor(i / HOSTS) % SERVICES}`;
-  return {
-    kind: 'service',
-    serviceURI: host,
-    hostName: host,
-    serviceFlavour: 'CREAM-CE',
-    siteName: SITE,
-    metricStatus: (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[(i + shift) % 4]!,
-    metricName: svc,
-    summaryData: `OK - job ${i} submitted and finished in 42 s`,
-    detailsData: 'queue long, exit 0',
-    perfData: 'time=42s;60;120',
-    gatheredAt: 'nagios.cern.ch',
-    // Increasing per service, so the stale-result guard drops nothing.
-    timestamp: isoTimestamp(base + Math.floor(i / (HOSTS * SERVICES))),
-    nagiosName: 'nagios.cern.ch',
-    role: 'site',
-    voName: 'ops',
-    stateType: 'HARD',
-  };
-}
 
 /** Counts `PASSIVE SERVICE CHECK` lines appended to nagios.log since it was created. */
 class LogCounter {
@@ -170,15 +141,6 @@ async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{
   return { port: b.stompSslPort, endpoint: { name: 'bench-tls', host: '127.0.0.1', port: b.stompSslPort, tls: pki!.tlsOf(pki!.site) }, stop: () => b.stop() };
 }
 
-const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
-
-function goalOf(v: Variant): string {
-  if (v === 'tls') return 'goal < 20 %';
-  if (v === 'signed') return 'goal < 35 %';
-  if (v === 'tls+signed') return 'TLS and signing together (goals: < 20 % and < 35 % each)';
-  return '';
-}
-
 async function main(): Promise<void> {
   const tmp = tempDir('gridmsg-bench-ingest-');
   const stops: Array<() => Promise<void> | void> = [];
@@ -215,7 +177,7 @@ async function main(): Promise<void> {
         };
         for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {
           const records = [];
-          for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(record(i, runBase, k));
+          for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(ingestRecord(i, runBase, k));
           const msg = resultMessage(SITE, records, `bench-${variant}-${m}`);
           if (usesSigning(variant)) {
             const bytes = typeof msg.body === 'string' ? Buffer.from(msg.body, 'utf8') : msg.body;
@@ -277,7 +239,7 @@ async function main(): Promise<void> {
     const file = path.join(tmp.dir, 'commands.txt');
     const out = fs.openSync(file, 'w');
     for (let i = 0; i < RESULTS; i++) {
-      const r = record(i, later, VARIANTS.length);
+      const r = ingestRecord(i, later, VARIANTS.length);
       const prepared = { ref: { messageKey: 'cat', index: i, total: RESULTS }, kind: 'service' as const, host: r.hostName, service: r.metricName, code: (i + VARIANTS.length) % 4, timestamp: Date.parse(r.timestamp) / 1000, output: `${r.summaryData} | ${r.perfData}\n${r.detailsData}` };
       fs.writeSync(out, commandLine(prepared).line);
     }

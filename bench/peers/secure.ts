@@ -26,6 +26,17 @@ export const VARIANTS: readonly Variant[] = ['plain', 'tls', 'signed', 'tls+sign
 export const usesTls = (v: Variant): boolean => v === 'tls' || v === 'tls+signed';
 export const usesSigning = (v: Variant): boolean => v === 'signed' || v === 'tls+signed';
 
+/** A cost or change in percent with its sign: `+3.2 %`. */
+export const costText = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
+
+/** Goal of a variant's cost against plain (issue 6): TLS < 20 %, signing < 35 %. */
+export function goalOf(v: Variant): string {
+  if (v === 'tls') return 'goal < 20 %';
+  if (v === 'signed') return 'goal < 35 %';
+  if (v === 'tls+signed') return 'TLS and signing together (goals: < 20 % and < 35 % each)';
+  return '';
+}
+
 /** Parses `plain,tls,signed,tls+signed` (any subset, any order); throws naming the bad entry. */
 export function parseVariants(text: string): Variant[] {
   const out: Variant[] = [];
