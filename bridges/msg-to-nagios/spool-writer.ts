@@ -6,10 +6,10 @@ import { NAGIOS_OUTPUT_LIMIT } from './external-command.js';
 import { abortError, acceptedEntries, sleep, StatusTracker, type NagiosWriter, type WriterStatus } from './nagios-writer.js';
 import { nagiosLiveness, type NagiosLivenessProbe } from './nagios-liveness.js';
 import type { IntentOutcome, StateJournal } from './state-journal.js';
+import type { PreparedResult } from './types.js';
 
 /** A positive liveness answer holds this long (ms): one socket connect a second at most, not one per file. */
 const LIVENESS_CACHE_MS = 1000;
-import type { PreparedResult } from './types.js';
 
 export interface SpoolWriterOptions {
   /** Nagios' check_result_path. */
@@ -160,7 +160,6 @@ async function fsyncDirAsync(dir: string): Promise<void> {
     await fh.close();
   }
 }
-
 
 /**
  * Settles an interrupted release from the directory alone: the data file was
