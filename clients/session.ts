@@ -12,7 +12,7 @@ import type { ResolvedCredentials } from './credentials.js';
 import { describeTlsError } from '../security/tls-errors.js';
 import { AuthenticationError, BrokerError, ClosedError, ConnectionError, ProtocolError, TlsError, looksLikeAuthFailure } from './errors.js';
 import { brokerLabel } from './broker-pool.js';
-import { escapeHeader, header, type StompFrame } from './stomp-frame.js';
+import { frame, header, serializeFrame, type StompFrame } from './stomp-frame.js';
 import { StompSocket } from './stomp-socket.js';
 
 export interface ReceiptWatcher {
@@ -36,9 +36,9 @@ export interface SessionOptions {
 
 let nextSessionId = 1;
 
-/** An ACK or NACK frame of STOMP 1.2 (`id` = the MESSAGE's `ack` header), headers escaped. */
-export function ackFrame(command: 'ACK' | 'NACK', ackId: string, subscription: string): string {
-  return `${command}\nid:${escapeHeader(ackId)}\nsubscription:${escapeHeader(subscription)}\n\n\0`;
+/** An ACK or NACK frame of STOMP 1.2 (`id` = the MESSAGE's `ack` header), by the client layer's serializer. */
+export function ackFrame(command: 'ACK' | 'NACK', ackId: string, subscription: string): Buffer {
+  return serializeFrame(frame(command, { id: ackId, subscription }));
 }
 
 /** Text of an ERROR frame: its `message` header plus the body's first line(s). */
@@ -277,7 +277,7 @@ export class Session {
     this.sendRaw('NACK', ackFrame('NACK', ackId, subscription));
   }
 
-  private sendRaw(what: string, data: string): void {
+  private sendRaw(what: string, data: Buffer): void {
     if (!this.alive) return;
     if (!this.client.connected) {
       this.kill(new ConnectionError(`connection unusable during ${what}: not connected`, { broker: this.broker }));
