@@ -34,7 +34,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const COMMAND = /^[A-Z]{1,32}$/;
 
 export class FrameParser {
   private chunks: Buffer[] = [];
@@ -122,55 +121,38 @@ export class FrameParser {
 
   private parseHead(): Head | 'wait' | string {
     const buf = this.flat();
-    // Command line.
-    const first = buf.indexOf(LF);
-    if (first < 0) return buf.length > this.maxHead ? `frame head larger than ${this.maxHead} bytes` : 'wait';
-    if (first + 1 > this.maxHead) return `frame head larger than ${this.maxHead} bytes`;
-    const command = buf.toString('latin1', 0, first > 0 && buf[first - 1] === CR ? first - 1 : first);
-    if (!COMMAND.test(command)) return `invalid command line ${JSON.stringify(command.slice(0, 40))}`;
-    // The header lines run to the first empty line; found on the bytes, then decoded at once
-    // (LF and CR never occur inside a UTF-8 sequence, so this accepts what line by line would).
-    const from = first + 1;
-    let pos = from;
-    let blank = -1;
+    let pos = 0;
+    let command: string | undefined;
+    const headers: Array<[string, string]> = [];
     for (;;) {
       const nl = buf.indexOf(LF, pos);
       if (nl < 0) return buf.length > this.maxHead ? `frame head larger than ${this.maxHead} bytes` : 'wait';
       if (nl + 1 > this.maxHead) return `frame head larger than ${this.maxHead} bytes`;
-      const empty = nl === pos || (nl === pos + 1 && buf[pos] === CR);
-      if (empty) {
-        blank = pos;
-        pos = nl + 1;
-        break;
-      }
+      const end = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
+      const line = buf.subarray(pos, end);
       pos = nl + 1;
-    }
-    const headers: Array<[string, string]> = [];
-    if (blank > from) {
+      if (command === undefined) {
+        command = line.toString('latin1');
+        if (!/^[A-Z]{1,32}$/.test(command)) return `invalid command line ${JSON.stringify(command.slice(0, 40))}`;
+        continue;
+      }
+      if (line.length === 0) break;
       let text: string;
       try {
-        text = utf8.decode(buf.subarray(from, blank - 1));
+        text = utf8.decode(line);
       } catch {
         return `header line is not UTF-8 in ${command} frame`;
       }
-      const escapes = escapesHeaders(command);
-      let at = 0;
-      while (at <= text.length) {
-        let nl = text.indexOf('\n', at);
-        if (nl < 0) nl = text.length;
-        const end = nl > at && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-        const colon = text.indexOf(':', at);
-        if (colon < 0 || colon >= end) return `header line without ':' in ${command} frame: ${JSON.stringify(text.slice(at, end).slice(0, 60))}`;
-        let key: string | undefined = text.slice(at, colon);
-        let value: string | undefined = text.slice(colon + 1, end);
-        if (escapes) {
-          key = unescapeHeader(key);
-          value = unescapeHeader(value);
-          if (key === undefined || value === undefined) return `undefined escape sequence in header of ${command} frame`;
-        }
-        headers.push([key, value]);
-        at = nl + 1;
+      const colon = text.indexOf(':');
+      if (colon < 0) return `header line without ':' in ${command} frame: ${JSON.stringify(text.slice(0, 60))}`;
+      let key: string | undefined = text.slice(0, colon);
+      let value: string | undefined = text.slice(colon + 1);
+      if (escapesHeaders(command)) {
+        key = unescapeHeader(key);
+        value = unescapeHeader(value);
+        if (key === undefined || value === undefined) return `undefined escape sequence in header of ${command} frame`;
       }
+      headers.push([key, value]);
     }
     let contentLength: number | undefined;
     const cl = headers.find(([k]) => k === 'content-length');
