@@ -3,7 +3,6 @@
  * `gridmsg check-bridge` reads, plus the check itself (pure).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { writeFileAtomic } from '../../core/files.js';
 import type { CheckThresholds, Threshold } from './config.js';
 
@@ -73,16 +72,7 @@ export interface BridgeStatus {
  * bridge were most of an idle bridge's CPU (bench/grid.ts runs 250 of them).
  */
 export function writeStatus(file: string, status: BridgeStatus): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(status, null, 1) + '\n');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    // First write: its directory does not exist yet (writeFileAtomic creates it).
-    writeFileAtomic(file, JSON.stringify(status, null, 1) + '\n');
-    return;
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(status, null, 1) + '\n', 0o644, false);
 }
 
 export function readStatus(file: string): { ok: true; status: BridgeStatus } | { ok: false; error: string } {
