@@ -14,7 +14,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { StompSocketState, type IStompSocket } from '@stomp/stompjs';
-import { loadClientTls } from '../security/client-tls.js';
+import { loadClientTls, tlsConnectOptions } from '../security/client-tls.js';
 import type { TlsClientContext } from '../security/tls-errors.js';
 import type { BrokerEndpoint } from './client-config.js';
 import { FrameParser } from './frame-parser.js';
@@ -57,14 +57,7 @@ export class StompSocket implements IStompSocket {
       // Reads and checks the PEM files on every connect (ConfigError naming the file), so renewed certificates are picked up.
       const loaded = loadClientTls(endpoint.tls);
       this.tlsContext = loaded.context;
-      const servername = loaded.options.servername ?? (net.isIP(endpoint.host) ? undefined : endpoint.host);
-      this.socket = tls.connect({
-        host: endpoint.host,
-        port: endpoint.port,
-        ...loaded.options,
-        ...(servername === undefined ? {} : { servername }),
-        rejectUnauthorized: true,
-      });
+      this.socket = tls.connect(tlsConnectOptions(loaded, endpoint.host, endpoint.port));
       this.socket.once('secureConnect', () => this.opened());
     } else {
       this.tlsContext = undefined;

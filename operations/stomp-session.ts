@@ -14,7 +14,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { FrameParser, frame, header, headerRecord, serializeFrame, type StompFrame } from '../clients/index.js';
-import { describeTlsError, type LoadedClientTls } from '../security/index.js';
+import { describeTlsError, tlsConnectOptions, type LoadedClientTls } from '../security/index.js';
 
 export interface SessionEndpoint {
   host: string;
@@ -82,10 +82,7 @@ export class StompSession {
   static open(endpoint: SessionEndpoint, login: SessionLogin | undefined, timeoutMs: number, now: () => number = Date.now): Promise<StompSession> {
     return new Promise((resolve, reject) => {
       const secure = endpoint.tls;
-      const servername = secure?.options.servername ?? (net.isIP(endpoint.host) ? undefined : endpoint.host);
-      const socket: net.Socket = secure
-        ? tls.connect({ host: endpoint.host, port: endpoint.port, ...secure.options, ...(servername === undefined ? {} : { servername }), rejectUnauthorized: true })
-        : net.connect({ host: endpoint.host, port: endpoint.port });
+      const socket: net.Socket = secure ? tls.connect(tlsConnectOptions(secure, endpoint.host, endpoint.port)) : net.connect({ host: endpoint.host, port: endpoint.port });
       const session = new StompSession(socket, now);
       let handshaken = secure === undefined;
       let settled = false;

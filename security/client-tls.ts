@@ -6,6 +6,8 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
+import type tls from 'node:tls';
 import { ConfigError } from '../core/errors.js';
 import type { TlsSettings } from '../clients/client-config.js';
 import { certificateSummary, pemCertificates } from './certificate.js';
@@ -16,6 +18,16 @@ export interface LoadedClientTls {
   options: { ca: Buffer; cert?: Buffer; key?: Buffer; servername?: string };
   /** Pass to describeTlsError(err, context) when a connection fails. */
   context: TlsClientContext;
+}
+
+/**
+ * tls.connect options for a stomp+ssl endpoint: the loaded PEM files, the
+ * server name to verify (the configured one, else the host unless it is an
+ * IP address), and the broker's certificate always verified.
+ */
+export function tlsConnectOptions(loaded: LoadedClientTls, host: string, port: number): tls.ConnectionOptions {
+  const servername = loaded.options.servername ?? (net.isIP(host) ? undefined : host);
+  return { host, port, ...loaded.options, ...(servername === undefined ? {} : { servername }), rejectUnauthorized: true };
 }
 
 function read(file: string, what: string): Buffer {

@@ -78,7 +78,7 @@ export {
   type AuthorizationOptions,
 } from './broker-tls.js';
 export { describeTlsError, type TlsFailure, type TlsClientContext } from './tls-errors.js';
-export { loadClientTls, type LoadedClientTls } from './client-tls.js';
+export { loadClientTls, tlsConnectOptions, type LoadedClientTls } from './client-tls.js';
 export {
   initCa,
   issueIdentity,
