@@ -1,14 +1,12 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { instanceRuntime, readDescriptor, spawnBroker } from '../../broker-config/index.js';
-import { freePort, portOpen } from '../../core/ports.js';
-import { pidAlive } from '../../core/process.js';
 import { loadClientTls } from '../../security/index.js';
 import { localClientTls, LOCAL_MONITOR_IDENTITY } from '../../topology/index.js';
 import { SessionError, StompSession, type StatusReport } from '../../operations/index.js';
 import { runCli } from '../broker-config/helpers.js';
-import { kill9, until, useDevNetwork } from './helpers/dev-network.js';
+import { until, useDevNetwork } from './helpers/dev-network.js';
+import { assertBrokenConnectorNamed, assertEveryRouteOk, assertFirstBrokersActive, assertStandbyTakesOver } from './helpers/network-scenarios.js';
 
 /**
  * check-network and status against a real TLS-only dev network: the
@@ -22,32 +20,14 @@ import { kill9, until, useDevNetwork } from './helpers/dev-network.js';
 
 const REGISTRY = path.join(import.meta.dirname, 'fixtures', 'network-tls.yaml');
 const network = useDevNetwork(REGISTRY, 'gridmsg-ops-tls-');
-const { stateDir, pidOf, checkNetwork, status } = network;
+const { stateDir, checkNetwork, status } = network;
 
 test.serial('TLS-only network: check-network logs in with the monitoring certificate; every route OK with RTT perfdata', async (t) => {
   t.true(network.state.brokers.every((b) => b.tls), 'every broker is TLS-only');
   t.false(fs.existsSync(path.join(stateDir, 'secrets', 'ops-monitor.password')), 'the monitoring user has no password');
   const { code, verdict } = await until(checkNetwork, (r) => r.code === 0);
   t.is(code, 0, verdict.summary);
-  t.deepEqual(
-    verdict.links.map((l) => [l.name, l.state, l.lossPct]),
-    [
-      ['bridge.central.north', 'ok', 0],
-      ['bridge.north.central', 'ok', 0],
-      ['bridge.south.central', 'ok', 0],
-    ],
-  );
-  t.deepEqual(
-    verdict.paths.map((p) => [p.id, p.state, p.received]),
-    [
-      ['central', 'ok', 3],
-      ['north>central', 'ok', 3],
-      ['south>central', 'ok', 3],
-      ['north', 'ok', 3],
-      ['central>north', 'ok', 3],
-      ['south>central>north', 'ok', 3],
-    ],
-  );
+  assertEveryRouteOk(t, verdict);
   const nagios = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--count', '2']);
   t.is(nagios.code, 0, nagios.stdout + nagios.stderr);
   const [first = ''] = nagios.stdout.split('\n');
@@ -85,14 +65,7 @@ test.serial('the monitoring certificate maps to the monitoring user: probe queue
 test.serial('status over TLS: the first central broker active on its ssl port, its partner standby', async (t) => {
   const { code, report } = await status();
   t.is(code, 0);
-  t.deepEqual(
-    report.pairs.map((p) => [p.pair, p.state, p.active]),
-    [
-      ['central', 'up', ['central-a']],
-      ['north', 'up', ['north-a']],
-      ['south', 'up', ['south-a']],
-    ],
-  );
+  assertFirstBrokersActive(t, report.pairs);
   const central = report.pairs.find((p) => p.pair === 'central')!;
   t.deepEqual(
     central.brokers.map((b) => [b.name, b.role, b.answer]),
@@ -139,53 +112,9 @@ test.serial('a wrong --tls-cert makes check-network UNKNOWN naming the file', as
 });
 
 test.serial('kill -9 of the active central broker: status over TLS shows the standby take over, probes flow again', async (t) => {
-  await kill9(pidOf('central-a'));
-  const { code, report } = await until(status, (r) => r.report.pairs.find((p) => p.pair === 'central')?.active[0] === 'central-b');
-  t.is(code, 0);
-  t.deepEqual(
-    report.pairs.find((p) => p.pair === 'central')!.brokers.map((b) => [b.name, b.role]),
-    [
-      ['central-a', 'down'],
-      ['central-b', 'active'],
-    ],
-  );
-  const net = await until(checkNetwork, (r) => r.code === 0);
-  t.is(net.code, 0, net.verdict.summary);
-  t.true(net.verdict.pairs.find((p) => p.pair === 'central')!.detail.startsWith('central-b active'));
+  await assertStandbyTakesOver(t, network);
 });
 
 test.serial('a TLS network connector that cannot reach its pair is CRITICAL, naming the link; the rest stays OK', async (t) => {
-  // Restart south-a with its ssl connector to central pointing at a port nothing listens on.
-  const dir = path.join(stateDir, 'brokers', 'south-a');
-  process.kill(pidOf('south-a'), 'SIGTERM');
-  await until(async () => pidAlive(pidOf('south-a')), (alive) => !alive);
-  const xmlFile = path.join(dir, 'conf', 'activemq.xml');
-  const xml = fs.readFileSync(xmlFile, 'utf8');
-  const dead = await freePort();
-  const broken = xml.replace(/masterslave:\(ssl:\/\/127\.0\.0\.1:\d+,ssl:\/\/127\.0\.0\.1:\d+\)/, `masterslave:(ssl://127.0.0.1:${dead},ssl://127.0.0.1:${dead})`);
-  t.not(broken, xml, 'the connector URI was not found in the XML');
-  fs.writeFileSync(xmlFile, broken);
-  const descriptor = readDescriptor(dir);
-  const runtime = instanceRuntime(dir, descriptor);
-  network.restarted = spawnBroker({ dir, heapMb: descriptor.heapMb, detached: true, logFile: path.join(dir, 'broker.log'), systemProperties: runtime.systemProperties });
-  const up = await until(() => portOpen('127.0.0.1', runtime.stompPort), (open) => open);
-  t.true(up, 'south-a did not come back');
-
-  // Until south-a accepts logins the pair is down; then only its connector fails.
-  const { code, verdict } = await until(checkNetwork, (r) => r.verdict.pairs.every((p) => p.up));
-  t.is(code, 2);
-  t.deepEqual(
-    verdict.links.map((l) => [l.name, l.state]),
-    [
-      ['bridge.central.north', 'ok'],
-      ['bridge.north.central', 'ok'],
-      ['bridge.south.central', 'broken'],
-    ],
-  );
-  t.true(verdict.summary.startsWith('link bridge.south.central broken'), verdict.summary);
-
-  const nagios = await runCli(['check-network', '--registry', REGISTRY, '--state', stateDir, '--format', 'nagios', '--timeout', '3']);
-  t.is(nagios.code, 2);
-  t.regex(nagios.stdout, /^NETWORK CRITICAL - link bridge\.south\.central broken; 2\/3 links, 4\/6 paths OK \| /);
-  t.regex(nagios.stdout, /\[CRITICAL\] link bridge\.south\.central: broken: probes sent at south never reached central/);
+  await assertBrokenConnectorNamed(t, network, 'ssl');
 });
