@@ -34,7 +34,8 @@ export interface WorkerSiteStats {
 
 export type FromWorker =
   | { type: 'ready'; pid: number }
-  | { type: 'generated'; run: string; sites: WorkerSiteStats[] }
+  /** writerCpuSeconds: CPU the worker spent writing the sites' result lines (playing their Nagios), not bridge work. */
+  | { type: 'generated'; run: string; sites: WorkerSiteStats[]; writerCpuSeconds: number }
   | { type: 'stats'; sites: Array<Omit<WorkerSiteStats, 'bursts'>>; rssMb: number; hwmMb: number }
   | { type: 'failed'; error: string }
   | { type: 'stopped' };

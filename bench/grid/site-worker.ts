@@ -73,7 +73,9 @@ let runs: SiteRun[] = [];
 let generating: Promise<void> | undefined;
 
 /** Each site writes one burst per second, sites spread evenly over the second. */
-async function generate(run: string, durationMs: number): Promise<WorkerSiteStats[]> {
+async function generate(run: string, durationMs: number): Promise<{ sites: WorkerSiteStats[]; writerCpuSeconds: number }> {
+  // CPU of playing the sites' Nagios (building and appending the lines): a site's cost, not the bus's; the rehearsal reports it apart.
+  let writerCpu = 0;
   for (const r of runs) {
     r.seq = 0;
     r.bursts = [];
@@ -98,16 +100,19 @@ async function generate(run: string, durationMs: number): Promise<WorkerSiteStat
         const due = Math.floor((i * 1000) / n);
         if (r.bursts.length > slot || within < due) continue;
         const writtenAt = Date.now();
+        const cpu0 = process.cpuUsage();
         r.bursts.push({ startSeq: r.seq, writtenAt });
         let text = '';
         for (let k = 0; k < setup.rate; k++, r.seq++) {
           text += `${resultLine(r.site.host, serviceOf(r.seq, setup.services), { run, site: r.site.index, seq: r.seq, writtenAt })}\n`;
         }
         fs.appendFileSync(r.input, text);
+        const cpu = process.cpuUsage(cpu0);
+        writerCpu += (cpu.user + cpu.system) / 1e6;
       }
     }, 10);
   });
-  return runs.map((r) => ({ site: r.site.index, generated: r.seq, bursts: r.bursts, ...siteState(r) }));
+  return { sites: runs.map((r) => ({ site: r.site.index, generated: r.seq, bursts: r.bursts, ...siteState(r) })), writerCpuSeconds: writerCpu };
 }
 
 function siteState(r: SiteRun): { receipted: number; spoolRecords: number; connected: boolean } {
@@ -124,7 +129,7 @@ function memoryMb(): { rssMb: number; hwmMb: number } {
 process.on('message', (m: ToWorker) => {
   if (m.type === 'generate') {
     generating = generate(m.run, m.durationMs).then(
-      (sites) => send({ type: 'generated', run: m.run, sites }),
+      ({ sites, writerCpuSeconds }) => send({ type: 'generated', run: m.run, sites, writerCpuSeconds }),
       (err: unknown) => send({ type: 'failed', error: describeError(err) }),
     );
   } else if (m.type === 'stats') {
