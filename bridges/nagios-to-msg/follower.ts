@@ -202,7 +202,8 @@ export class FileFollower {
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // On the timer, done runs after the I/O phase: a watch event already queued (the loop was busy) is counted first (checkWatch).
+      const timer = setTimeout(() => setImmediate(done), ms);
       this.wakers.push(done);
       signal?.addEventListener('abort', done, { once: true });
     });
