@@ -22,7 +22,7 @@
  * `git archive <rev> | tar -x -C DIR` plus a node_modules symlink), then
  * this checkout's, on the same broker in the same run, alternating ROUNDS
  * times (--rounds, default 2), and the ratio of the means. A short first
- * measurement is thrown away: the first one of a run costs ~30 % more
+ * measurement is thrown away: the first one of a run costs 10-30 % more
  * (the broker warming up), which made a single baseline-then-this pair
  * favour this checkout.
  *
@@ -222,7 +222,7 @@ try {
   if (!opts.baseline) {
     process.stdout.write(report(await measure('this checkout', current, broker, opts.profile)) + '\n');
   } else {
-    // The first measurement of a run costs ~30 % more (broker warming up): a short one is thrown away, then the two alternate.
+    // The first measurement of a run costs 10-30 % more (broker warming up): a short one is thrown away, then the two alternate.
     const dir = path.resolve(opts.baseline);
     const baseline = (await import(path.join(dir, 'bridges/nagios-to-msg/index.ts'))) as BridgeModule;
     const warm = await measure('warm-up (not counted)', baseline, broker, undefined, 5);
