@@ -2,7 +2,7 @@
  * CPU per result of the site bridge, as the scale rehearsal runs it.
  *
  *   flock /tmp/gridmsg-bench.lock npx tsx bench/site-bridge-cpu.ts [--sites 50] [--rate 100] [--duration 20]
- *                                 [--baseline DIR] [--profile FILE.cpuprofile]
+ *                                 [--baseline DIR [--rounds 2]] [--profile FILE.cpuprofile]
  *
  * One real local ActiveMQ (persistent, receipts). In this process, SITES real
  * site bridges (`Bridge` of bridges/nagios-to-msg: follower, line parser,
@@ -20,7 +20,11 @@
  * in production each host has one). --baseline DIR: first the same
  * measurement with the Bridge of another checkout of gridmsg (e.g.
  * `git archive <rev> | tar -x -C DIR` plus a node_modules symlink), then
- * this checkout's, on the same broker in the same run, and the ratio.
+ * this checkout's, on the same broker in the same run, alternating ROUNDS
+ * times (--rounds, default 2), and the ratio of the means. A short first
+ * measurement is thrown away: the first one of a run costs 10-30 % more
+ * (the broker warming up), which made a single baseline-then-this pair
+ * favour this checkout.
  *
  * --profile writes a V8 CPU profile of the measured phase
  * (summary: npx tsx bench/grid/profile-top.ts FILE).
@@ -45,12 +49,14 @@ const { values: opts } = parseArgs({
     services: { type: 'string', default: '20' },
     profile: { type: 'string' },
     baseline: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const SITES = Number(opts.sites);
 const RATE = Number(opts.rate);
 const DURATION_S = Number(opts.duration);
 const SERVICES = Number(opts.services);
+const ROUNDS = Math.max(1, Number(opts.rounds));
 const WARMUP_S = 5;
 const IDLE_S = 5;
 
@@ -83,7 +89,7 @@ type BridgeModule = typeof import('../bridges/nagios-to-msg/index.js');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function measure(label: string, mod: BridgeModule, broker: TestBroker, profile: string | undefined): Promise<Measured> {
+async function measure(label: string, mod: BridgeModule, broker: TestBroker, profile: string | undefined, durationS = DURATION_S): Promise<Measured> {
   const tmp = tempDir('site-bridge-cpu');
   const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/gridmsg-site-bridge-cpu-') : undefined;
   const logger = createLogger({ level: 'warn' });
@@ -162,7 +168,7 @@ async function measure(label: string, mod: BridgeModule, broker: TestBroker, pro
     const c0 = cpuUs();
     const g0 = generateCpu;
     const t0 = performance.now();
-    await sleep(DURATION_S * 1000);
+    await sleep(durationS * 1000);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuUs() - c0 - (generateCpu - g0);
     const sys = process.cpuUsage().system - s0;
@@ -212,19 +218,30 @@ function report(m: Measured): string {
 
 const broker = await startTestBroker({ fullJit: true, heapMb: 512 });
 try {
-  const measured: Measured[] = [];
-  if (opts.baseline) {
+  const current = (await import('../bridges/nagios-to-msg/index.js')) as BridgeModule;
+  if (!opts.baseline) {
+    process.stdout.write(report(await measure('this checkout', current, broker, opts.profile)) + '\n');
+  } else {
+    // The first measurement of a run costs 10-30 % more (broker warming up): a short one is thrown away, then the two alternate.
     const dir = path.resolve(opts.baseline);
-    const mod = (await import(path.join(dir, 'bridges/nagios-to-msg/index.ts'))) as BridgeModule;
-    measured.push(await measure(`baseline (${dir})`, mod, broker, undefined));
-    process.stdout.write(report(measured[0]!) + '\n');
-  }
-  const current = await measure('this checkout', await import('../bridges/nagios-to-msg/index.js'), broker, opts.profile);
-  process.stdout.write(report(current) + '\n');
-  const base = measured[0];
-  if (base) {
-    const ratio = current.cpuUs / current.results / (base.cpuUs / base.results);
-    process.stdout.write(`this checkout / baseline: ${ratio.toFixed(2)} x the CPU per result\n`);
+    const baseline = (await import(path.join(dir, 'bridges/nagios-to-msg/index.ts'))) as BridgeModule;
+    const warm = await measure('warm-up (not counted)', baseline, broker, undefined, 5);
+    process.stdout.write(`warm-up (not counted): ${(warm.cpuUs / warm.results).toFixed(1)} us/result\n`);
+    const perResult = { base: [] as number[], current: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const b = await measure(`baseline (${dir}), round ${round + 1}`, baseline, broker, undefined);
+      process.stdout.write(report(b) + '\n');
+      perResult.base.push(b.cpuUs / b.results);
+      const c = await measure(`this checkout, round ${round + 1}`, current, broker, round === ROUNDS - 1 ? opts.profile : undefined);
+      process.stdout.write(report(c) + '\n');
+      perResult.current.push(c.cpuUs / c.results);
+    }
+    const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const rounds = perResult.current.map((c, i) => (c / perResult.base[i]!).toFixed(2)).join(', ');
+    process.stdout.write(
+      `this checkout / baseline: ${(mean(perResult.current) / mean(perResult.base)).toFixed(2)} x the CPU per result ` +
+        `(${mean(perResult.current).toFixed(1)} vs ${mean(perResult.base).toFixed(1)} us/result; per round: ${rounds})\n`,
+    );
   }
 } finally {
   await broker.stop();

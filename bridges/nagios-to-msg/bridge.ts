@@ -142,7 +142,7 @@ export class Bridge {
     bridge.supervisor = bridge.superviseInputs();
     bridge.state = 'running';
     bridge.writeStatusNow();
-    bridge.statusTimer = setInterval(() => bridge.writeStatusNow(), 1000);
+    bridge.statusTimer = setInterval(() => bridge.tickStatus(), 1000);
     const s = spool.stats();
     options.logger.info('nagios-to-msg started', {
       destination: config.client.destination,
@@ -462,8 +462,35 @@ export class Bridge {
   }
 
   private lastStatusError = 0;
+  private lastStatusWrite = 0;
+  private lastStatusKey = '';
+
+  /**
+   * Every second: the status file is rewritten at once when something
+   * check-bridge judges changed (statusKey), else every statusIntervalMs
+   * (5 s, a quarter of check.staleAfter when that is shorter), so that it
+   * never looks stale while the bridge runs. Counters and timestamps in it
+   * are up to that old; check-bridge computes ages from the timestamps at
+   * the time it runs.
+   */
+  private tickStatus(): void {
+    const every = Math.min(5000, Math.max(1000, (this.config.check.staleAfter * 1000) / 4));
+    if (this.now() - this.lastStatusWrite >= every || this.statusKey() !== this.lastStatusKey) this.writeStatusNow();
+  }
+
+  /** What check-bridge's verdict depends on besides ages: a change is written at the next tick. */
+  private statusKey(): string {
+    const s = this.spool.stats();
+    const t = this.config.check.spoolRecords;
+    const recordsLevel = s.unacked >= t.critical ? 2 : s.unacked >= t.warning ? 1 : 0;
+    const inputs = this.followers.map((f) => f.condition());
+    const writeError = this.spool.writeFailure ? describeError(this.spool.writeFailure) : '';
+    return [this.state, this.fullReason ?? '', writeError, this.sender.stats().connection, s.dropped, s.quarantined, recordsLevel, ...inputs].join('|');
+  }
 
   private writeStatusNow(): void {
+    this.lastStatusWrite = this.now();
+    this.lastStatusKey = this.statusKey();
     try {
       writeStatus(this.config.statusFile, this.status());
     } catch (err) {

@@ -10,6 +10,11 @@
  *   (none)    between files: the oldest rotated file waiting, else the live
  *             file, else wait for it to appear
  *
+ * Waiting for growth: while the directory watch works, it wakes the reader
+ * and a slow safety poll (watchPollMs, 2 s) only covers a lost event; without
+ * a watch (it failed, or it missed a write: growth over a second old that no
+ * event announced) the reader polls every pollMs (250 ms).
+ *
  * Rotated files are recognised by name (`<base>.<digits>`, `<base>-<digits>`)
  * in the input's directory, processed oldest first, and deleted by the
  * bridge once their end is durable in the spool (release()). A truncated
@@ -28,6 +33,10 @@ export interface FollowerOptions {
   /** Rename the live file once this many bytes are consumed (inputs Nagios does not rotate, e.g. the OCSP file). */
   rotateAtBytes?: number;
   pollMs?: number;
+  /** Safety poll while the directory watch works (default 2000 ms; never below pollMs). */
+  watchPollMs?: number;
+  /** Directory watch (default fs.watch); tests inject one that loses events. */
+  watch?: (dir: string, onChange: () => void) => DirWatch;
   /** A rotated file counts as finished after this long without growth (a writer may still hold it open). */
   rotationGraceMs?: number;
   chunkBytes?: number;
@@ -35,6 +44,12 @@ export interface FollowerOptions {
   /** Where to resume (from the spool's last checkpoint). */
   start?: InputCursor;
   now?: () => number;
+}
+
+/** What the follower needs of a directory watch (fs.FSWatcher has it). */
+export interface DirWatch {
+  close(): void;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export type FollowerEvent =
@@ -102,6 +117,7 @@ export class FileFollower {
   private readonly pattern: RegExp;
   private readonly logger: Logger;
   private readonly pollMs: number;
+  private readonly watchPollMs: number;
   private readonly graceMs: number;
   private readonly chunkBytes: number;
   private readonly rotateAtBytes: number | undefined;
@@ -111,7 +127,11 @@ export class FileFollower {
   private state: FollowerState = 'starting';
   /** dev:ino of files finished but not yet released, and of leftovers to ignore. */
   private readonly skip = new Set<string>();
-  private watcher: fs.FSWatcher | undefined;
+  private watcher: DirWatch | undefined;
+  /** Watch events seen (a poll that finds growth compares it with the count when the wait began). */
+  private watchEvents = 0;
+  /** Set while waiting at the end of the live file: the watch event count and the size then. */
+  private waitedAt: { events: number; size: number } | undefined;
   private wakers: Array<() => void> = [];
   private started = false;
   private missingSince: number | undefined;
@@ -126,6 +146,7 @@ export class FileFollower {
     this.pattern = rotatedPattern(this.base);
     this.logger = options.logger;
     this.pollMs = options.pollMs ?? 250;
+    this.watchPollMs = Math.max(this.pollMs, options.watchPollMs ?? 2000);
     this.graceMs = options.rotationGraceMs ?? 1000;
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
     this.rotateAtBytes = options.rotateAtBytes;
@@ -152,6 +173,11 @@ export class FileFollower {
     };
   }
 
+  /** State and missing-since only (no system call): what the bridge watches for changes. */
+  condition(): string {
+    return `${this.state}:${this.missingSince ?? ''}`;
+  }
+
   /** Stops following: next() returns undefined, the file is closed. */
   stop(): void {
     this.stopped = true;
@@ -176,22 +202,48 @@ export class FileFollower {
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // On the timer, done runs after the I/O phase: a watch event already queued (the loop was busy) is counted first (checkWatch).
+      const timer = setTimeout(() => setImmediate(done), ms);
       this.wakers.push(done);
       signal?.addEventListener('abort', done, { once: true });
     });
   }
 
   private startWatching(): void {
+    const onChange = (): void => {
+      this.watchEvents++;
+      this.wake();
+    };
     try {
-      this.watcher = fs.watch(this.dir, { persistent: false }, () => this.wake());
-      this.watcher.on('error', () => {
-        this.watcher?.close();
-        this.watcher = undefined;
-      });
-    } catch {
-      this.watcher = undefined; // polling only
+      this.watcher = this.options.watch ? this.options.watch(this.dir, onChange) : fs.watch(this.dir, { persistent: false }, onChange);
+      this.watcher.on('error', (err: Error) => this.stopWatching('the directory watch failed', err.message));
+    } catch (err) {
+      this.stopWatching('cannot watch the input directory', (err as Error).message);
     }
+  }
+
+  private stopWatching(why: string, error?: string): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.logger.warn(`${why}: polling every ${this.pollMs} ms instead`, { input: this.id, dir: this.dir, ...(error === undefined ? {} : { error }) });
+    this.wake(); // a wait begun with the safety poll's interval starts again with the poll's
+  }
+
+  /** How long to wait for growth: the slow safety poll while the watch works, else the poll interval. */
+  private get waitMs(): number {
+    return this.watcher ? this.watchPollMs : this.pollMs;
+  }
+
+  /**
+   * Growth found after a wait at the end of the live file: if no watch event
+   * came although the write is over a second old, the watch does not see
+   * this file's writes (e.g. a network file system): poll instead.
+   */
+  private checkWatch(st: fs.Stats): void {
+    const waited = this.waitedAt;
+    this.waitedAt = undefined;
+    if (!this.watcher || waited === undefined || st.size <= waited.size) return;
+    if (this.watchEvents === waited.events && this.now() - st.mtimeMs > 1000) this.stopWatching('the directory watch missed a write to the input file');
   }
 
   private key(dev: number, ino: number): string {
@@ -345,11 +397,12 @@ export class FileFollower {
           this.lastMissingLog = this.now();
           this.logger.warn('input file does not exist (yet): waiting for Nagios to create it', { input: this.id, file: this.path });
         }
-        await this.waitForChange(this.pollMs, signal);
+        await this.waitForChange(this.waitMs, signal);
         continue;
       }
       // The size first: a poll or a wake-up without growth costs one fstat, not a read through the thread pool.
       let st = fs.fstatSync(c.fd);
+      if (this.waitedAt !== undefined) this.checkWatch(st);
       if (st.size > c.readPos) {
         const ev = await this.readMore(c);
         if (ev) return ev;
@@ -446,7 +499,8 @@ export class FileFollower {
             this.logger.warn('cannot rotate the input file', { input: this.id, file: this.path, error: (err as Error).message });
           }
         }
-        await this.waitForChange(this.pollMs, signal);
+        this.waitedAt = { events: this.watchEvents, size: st.size };
+        await this.waitForChange(this.waitMs, signal);
         return undefined;
       }
       // Renamed (or deleted) under us: drain what remains of it.
@@ -459,7 +513,7 @@ export class FileFollower {
     }
     const quiet = this.now() - c.lastGrowth;
     if (quiet < this.graceMs) {
-      await this.waitForChange(Math.min(this.pollMs, this.graceMs - quiet), signal);
+      await this.waitForChange(Math.min(this.waitMs, this.graceMs - quiet), signal);
       return undefined;
     }
     if (c.partial.length > 0) {

@@ -53,7 +53,7 @@ export function readAckFile(file: string): { state: AckState; counter: number } 
   return slots[0]!;
 }
 
-/** Writes one slot in place and fdatasyncs. */
+/** Writes one slot in place; fdatasyncs it when asked (see Spool.persistAck for when). */
 export class AckFile {
   private counter: number;
   private fd: number;
@@ -78,7 +78,7 @@ export class AckFile {
     }
   }
 
-  write(state: AckState): Promise<void> {
+  write(state: AckState, sync: boolean): Promise<void> {
     this.counter++;
     const slot = encodeSlot(state, this.counter);
     const position = (this.counter % 2) * SLOT_BYTES;
@@ -91,7 +91,8 @@ export class AckFile {
         reject(err);
         return;
       }
-      fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()));
+      if (sync) fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()));
+      else resolve();
     });
   }
 

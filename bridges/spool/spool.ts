@@ -97,6 +97,8 @@ export interface SpoolStats {
   quarantined: number;
   /** fdatasync calls for appends since start (group commit: fewer than appends). */
   flushes: number;
+  /** fdatasync calls of the ack file since start (only before segment deletions, drops and on close). */
+  ackSyncs: number;
 }
 
 interface Segment {
@@ -176,6 +178,8 @@ export class Spool {
   private ackFile: AckFile;
   private ackTimer: NodeJS.Timeout | undefined;
   private ackWriting: Promise<void> | undefined;
+  /** The persisted ack slot was fdatasync'd (not only written to the page cache). */
+  private ackSynced = true;
   private queue: PendingGroup[] = [];
   private flushing = false;
   /** Set by a failed write: appends are refused until resume(), so no later group can commit past lost ones. */
@@ -184,6 +188,7 @@ export class Spool {
   private dataWaiters: Array<() => void> = [];
   private quarantined = 0;
   private flushes = 0;
+  private ackSyncs = 0;
   private closed = false;
   private readonly releaseLock: () => void;
   /** The bytes of the last durable write: a reader that is caught up copies them from here instead of reading them back. */
@@ -542,15 +547,33 @@ export class Spool {
     }, this.ackPersistMs);
   }
 
-  /** Writes the ack now (drain, drop) and deletes fully receipted segments. */
-  async persistAck(): Promise<void> {
+  /**
+   * Writes the ack now (drain, drop, close) and deletes fully receipted segments.
+   *
+   * The slot is fdatasync'd only when it must survive a power loss: before
+   * receipted segments are deleted (so the files on disk always cover
+   * everything from the durable ack on), when the drop counter changed (it is
+   * reported), and on close. Otherwise it goes to the page cache only: a
+   * process crash (kill -9) loses nothing of it, and a power loss can only
+   * take the ack back to its last synced value, i.e. at most the receipted
+   * part of the oldest segment (segmentBytes) is resent, with the messages'
+   * original idempotency keys, which the central bridge drops (its key window,
+   * dedupWindowMessages, is far larger). The records' own durability does not
+   * depend on it: a group is acknowledged only after it was fdatasync'd and
+   * receipted.
+   */
+  async persistAck(final = false): Promise<void> {
     while (this.ackWriting) await this.ackWriting;
-    if (this.ack.ackSeq === this.persistedAck.ackSeq && this.ack.dropped === this.persistedAck.dropped) return;
+    const unchanged = this.ack.ackSeq === this.persistedAck.ackSeq && this.ack.dropped === this.persistedAck.dropped;
+    if (unchanged && (!final || this.ackSynced)) return;
     const state = { ...this.ack };
-    this.ackWriting = this.ackFile.write(state);
+    const sync = final || state.dropped !== this.persistedAck.dropped || this.wouldDelete(state.ackSeq);
+    this.ackWriting = this.ackFile.write(state, sync);
     try {
       await this.ackWriting;
       this.persistedAck = state;
+      this.ackSynced = sync;
+      if (sync) this.ackSyncs++;
       this.deleteAckedSegments(state.ackSeq);
     } catch (err) {
       this.logger.error('spool: cannot persist the ack (records will be resent after a restart)', { file: this.ackFile.file, error: (err as Error).message });
@@ -559,6 +582,11 @@ export class Spool {
     } finally {
       this.ackWriting = undefined;
     }
+  }
+
+  /** True when an ack at `ackSeq` lets receipted segments be deleted. */
+  private wouldDelete(ackSeq: number): boolean {
+    return this.segments.length > 1 && this.segments[1]!.firstSeq <= ackSeq;
   }
 
   private deleteAckedSegments(ackSeq: number): void {
@@ -655,6 +683,7 @@ export class Spool {
       dropped: this.ack.dropped,
       quarantined: this.quarantined,
       flushes: this.flushes,
+      ackSyncs: this.ackSyncs,
     };
   }
 
@@ -665,7 +694,7 @@ export class Spool {
     this.closed = true;
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    await this.persistAck();
+    await this.persistAck(true);
     this.wakeReaders();
     if (this.activeFd !== undefined) fs.closeSync(this.activeFd);
     this.activeFd = undefined;

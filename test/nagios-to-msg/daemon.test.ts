@@ -64,7 +64,12 @@ test('SIGHUP reloads filters and format, metrics are served, SIGTERM drains and 
   const check = await runCli(['check-bridge', '--config', cfg]);
   t.is(check.code, 3);
   fs.writeFileSync(cfg, base);
-  const ok = await runCli(['check-bridge', '--config', cfg]);
+  // The status file is rewritten every few seconds (at once when the verdict would change): wait for the one after the last receipt.
+  let ok = await runCli(['check-bridge', '--config', cfg]);
+  for (const until = Date.now() + 20_000; Date.now() < until && !ok.stdout.includes(' 0 results spooled'); ) {
+    await new Promise((r) => setTimeout(r, 500));
+    ok = await runCli(['check-bridge', '--config', cfg]);
+  }
   t.is(ok.code, 0, ok.stdout);
   t.regex(ok.stdout, /^BRIDGE OK - 0 results spooled/);
 

@@ -1,10 +1,12 @@
 import test from 'ava';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '../../core/logger.js';
-import { FileFollower, type FollowerEvent } from '../../bridges/nagios-to-msg/follower.js';
+import { FileFollower, type DirWatch, type FollowerEvent } from '../../bridges/nagios-to-msg/follower.js';
 import type { InputCursor } from '../../bridges/nagios-to-msg/cursor.js';
 import { tempDir } from '../helpers/tmp.js';
+import { captureLogger } from './helpers.js';
 
 function setup(t: { teardown: (f: () => void) => void }): string {
   const d = tempDir('gridmsg-follow-');
@@ -162,4 +164,50 @@ test('a missing input file is waited for and reported in the status', async (t) 
   fs.writeFileSync(file, 'hello\n');
   t.deepEqual((await p).lines, ['hello']);
   t.is(f.status().state, 'live');
+});
+
+/** A directory watch that never reports anything (as on a file system whose writes inotify does not see). */
+function deafWatch(): { watch: () => DirWatch; closed: () => boolean; fail: (err: Error) => void } {
+  const emitter = new EventEmitter();
+  let closed = false;
+  const w = Object.assign(emitter, { close: () => void (closed = true) });
+  return { watch: () => w, closed: () => closed, fail: (err) => emitter.emit('error', err) };
+}
+
+test('a watch that misses a write: the safety poll reads it, and the follower falls back to polling', async (t) => {
+  const dir = setup(t);
+  const file = path.join(dir, 'perf');
+  fs.writeFileSync(file, 'one\n');
+  const deaf = deafWatch();
+  const { logger, lines: logged } = captureLogger();
+  const f = new FileFollower({ id: 'in', path: file, logger, pollMs: 20, watchPollMs: 300, watch: deaf.watch });
+  t.teardown(() => f.stop());
+  t.deepEqual((await collect(f, 1)).lines, ['one']);
+  const p = collect(f, 1);
+  await new Promise((r) => setTimeout(r, 50)); // the follower waits at the end of the file
+  fs.appendFileSync(file, 'two\n');
+  // Written "two seconds ago" and no event came: the watch does not see this file.
+  const past = new Date(Date.now() - 2000);
+  fs.utimesSync(file, past, past);
+  t.deepEqual((await p).lines, ['two']);
+  t.true(deaf.closed());
+  t.true(logged.some((l) => l.includes('the directory watch missed a write to the input file: polling every 20 ms instead')), logged.join('\n'));
+  fs.appendFileSync(file, 'three\n');
+  t.deepEqual((await collect(f, 1)).lines, ['three']);
+});
+
+test('a watch that fails: the follower polls instead and goes on reading', async (t) => {
+  const dir = setup(t);
+  const file = path.join(dir, 'perf');
+  fs.writeFileSync(file, 'one\n');
+  const deaf = deafWatch();
+  const { logger, lines: logged } = captureLogger();
+  const f = new FileFollower({ id: 'in', path: file, logger, pollMs: 20, watchPollMs: 60_000, watch: deaf.watch });
+  t.teardown(() => f.stop());
+  t.deepEqual((await collect(f, 1)).lines, ['one']);
+  deaf.fail(new Error('EMFILE: too many open files'));
+  t.true(deaf.closed());
+  t.true(logged.some((l) => l.includes('the directory watch failed: polling every 20 ms instead') && l.includes('EMFILE')), logged.join('\n'));
+  fs.appendFileSync(file, 'two\n');
+  t.deepEqual((await collect(f, 1)).lines, ['two']);
 });

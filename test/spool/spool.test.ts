@@ -93,6 +93,43 @@ test('acknowledged records are not read again after a restart; receipted segment
   t.is(rest[0]!.key, batches[60]!.key);
 });
 
+test('the ack is fdatasync\'d only before receipted segments are deleted; an ack file left behind by a power loss only resends receipted groups, with their keys', async (t) => {
+  const dir = tmp(t);
+  const opts = { dir, segmentBytes: 4096, maxBytes: 1 << 20 };
+  let spool = Spool.open(opts);
+  for (let i = 0; i < 100; i++) await spool.append([{ payload: `r${i}-` + 'y'.repeat(200), flags: 0 }], `cp${i}`);
+  const batches = await readAll(spool);
+  const ackFile = path.join(dir, 'ack');
+  // Every state the ack file passes through: any of them may be what a power loss leaves on disk.
+  const states: Array<{ ack: Buffer; synced: boolean }> = [{ ack: fs.readFileSync(ackFile), synced: true }];
+  const segments = (): number => listSegments(spool.segmentDir).length;
+  for (let i = 0; i < 80; i++) {
+    const before = { syncs: spool.stats().ackSyncs, segments: segments() };
+    spool.acknowledge(batches[i]!.lastSeq + 1);
+    await spool.persistAck();
+    const synced = spool.stats().ackSyncs > before.syncs;
+    // Synced exactly when segments go: the files on disk always hold everything from the durable ack on.
+    t.is(synced, segments() < before.segments, `ack of group ${i}`);
+    states.push({ ack: fs.readFileSync(ackFile), synced });
+  }
+  t.true(states.some((s) => s.synced) && states.some((s) => !s.synced));
+  await spool.close();
+  const lastSynced = states.reduce((n, s, i) => (s.synced ? i : n), 0);
+  for (const [i, state] of states.entries()) {
+    if (i < lastSynced) continue; // older than the last fdatasync'd slot: a power loss cannot bring it back
+    fs.writeFileSync(ackFile, state.ack);
+    spool = Spool.open(opts);
+    const again = await readAll(spool);
+    await spool.close();
+    // Everything not receipted comes again, and what is resent is the same group under the same key.
+    t.true(again.length >= 20, `ack state ${i}: ${again.length} groups`);
+    const first = batches.findIndex((b) => b.key === again[0]!.key);
+    t.true(first >= 0 && first <= 80);
+    t.deepEqual(again.map((b) => b.key), batches.slice(first).map((b) => b.key), `ack state ${i}`);
+    t.deepEqual(texts(again), texts(batches.slice(first)));
+  }
+});
+
 test('a torn tail (power loss mid-write) is set aside and cut after the last commit', async (t) => {
   const dir = tmp(t);
   let spool = Spool.open({ dir });
