@@ -5,6 +5,8 @@ import path from 'node:path';
 import { DeliveryState, fromRanges, toRanges } from '../../bridges/msg-to-nagios/delivery-state.js';
 import { StateJournal } from '../../bridges/msg-to-nagios/state-journal.js';
 import { doneEntries, doneEntriesGeneral } from '../../bridges/msg-to-nagios/delivery-state.js';
+import { acceptedEntries } from '../../bridges/msg-to-nagios/nagios-writer.js';
+import type { PreparedResult } from '../../bridges/msg-to-nagios/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ref = (messageKey: string, index: number, total: number) => ({ messageKey, index, total });
@@ -29,6 +31,30 @@ test('journal entries of a batch: the one-pass path equals the general grouping,
   for (const i of [2, 0, 1]) b.markDone([ref('m', i, 3)]);
   t.deepEqual(a.snapshot(), b.snapshot());
   t.true(a.isMessageDone('m'));
+});
+
+test('newest entries of a batch, one per result, leave the newest time of each object as one entry with the maximum would (property)', (t) => {
+  const results = fc.array(fc.tuple(fc.constantFrom('h1', 'h2'), fc.option(fc.constantFrom('a', 'b'), { nil: undefined }), fc.nat(50), fc.boolean()), { maxLength: 40 }).map((xs) =>
+    xs.map(([host, service, ts, keyed], i): PreparedResult => ({ ref: ref('m', i, xs.length), kind: service === undefined ? 'host' : 'service', host, ...(service === undefined ? {} : { service }), code: 0, timestamp: 1000 + ts, output: '', ...(keyed ? { objectKey: `${host};${service ?? ''}` } : {}) })),
+  );
+  const before = fc.array(fc.tuple(fc.constantFrom('h1;a', 'h1;b', 'h2;', 'h2;a'), fc.nat(60)), { maxLength: 4 });
+  fc.assert(
+    fc.property(results, before, (items, earlier) => {
+      const viaEntries = new DeliveryState();
+      const viaMax = new DeliveryState();
+      for (const [k, ts] of earlier) {
+        viaEntries.applyNewest(k, 1000 + ts);
+        viaMax.applyNewest(k, 1000 + ts);
+      }
+      for (const [k, ts] of acceptedEntries(items).newest) viaEntries.applyNewest(k, ts);
+      const max = new Map<string, number>();
+      for (const r of items) max.set(`${r.host};${r.service ?? ''}`, Math.max(max.get(`${r.host};${r.service ?? ''}`) ?? -Infinity, r.timestamp));
+      for (const [k, ts] of max) viaMax.applyNewest(k, ts);
+      const keys = ['h1;', 'h1;a', 'h1;b', 'h2;', 'h2;a', 'h2;b'];
+      return keys.every((k) => viaEntries.newestFor(k) === viaMax.newestFor(k)) && acceptedEntries(items).done.length === (items.length > 0 ? 1 : 0);
+    }),
+  );
+  t.deepEqual(acceptedEntries([]).newest, []);
 });
 
 test('a message is done when all its records are, and the window forgets the oldest keys', (t) => {
