@@ -10,6 +10,12 @@ import { objectKey, type PreparedResult, type RecordRef } from './types.js';
  */
 export interface NagiosWriter {
   readonly mode: 'pipe' | 'spool';
+  /**
+   * How long (ms) to let results gather before a write that starts from idle,
+   * so that messages trickling in share one write (spool mode: one file and
+   * its fsyncs). 0 or absent: write at once.
+   */
+  readonly gatherMs?: number;
   write(results: readonly PreparedResult[], signal: AbortSignal): Promise<void>;
   readonly status: WriterStatus;
   close(): void;

@@ -170,6 +170,25 @@ test('compaction keeps the state and empties the journal', async (t) => {
   j2.close();
 });
 
+test('a sync asked with nothing appended since the running fsync started shares it; one after an append gets its own', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.cleanup);
+  const j = StateJournal.open({ dir: tmp.dir });
+  j.appendDone(doneEntries([ref('a', 0, 1)]), []);
+  const first = j.sync();
+  const shared = j.sync();
+  t.is(j.fsyncs, 1, 'nothing appended since the first fsync started: the same fsync covers it');
+  j.appendDone(doneEntries([ref('b', 0, 1)]), []);
+  const later = j.sync();
+  const alsoLater = j.sync();
+  await Promise.all([first, shared, later, alsoLater]);
+  t.is(j.fsyncs, 2, 'an append after the start needs the next fsync, shared by the callers after it');
+  j.close();
+  const reopened = StateJournal.open({ dir: tmp.dir });
+  t.true(reopened.state.isMessageDone('a') && reopened.state.isMessageDone('b'));
+  reopened.close();
+});
+
 test('concurrent syncs share fsyncs and all resolve', async (t) => {
   const tmp = tempDir();
   t.teardown(tmp.cleanup);
