@@ -7,8 +7,20 @@
  * (log_passive_checks=1: one PASSIVE SERVICE CHECK line per result processed).
  * Prints both and the ratio.
  *
+ * Cold and warm: WARMUP more results (default 50,000, `--warmup N`, 0 for
+ * none) are loaded on the broker ahead of the N timed ones, all before the
+ * bridge starts, on the same queue (different messages, older timestamps).
+ * The same bridge process is measured twice in one run: "cold" is the first N
+ * results logged by Nagios from the bridge's start (a freshly started process,
+ * JIT warming up: the figure of the earlier series); "warm" is the N results
+ * after the first WARMUP, timed from the moment Nagios has logged WARMUP (a
+ * running daemon, the queue still holding N results). Both rates and CPU
+ * figures are taken between two samples of Nagios' log count (every 20 ms),
+ * each with the count and the CPU readings of that moment.
+ *
  *   npx tsc -p . && npx tsx bench/ingest.ts [RESULTS=200000] [MODE=pipe|spool]
  *                                          [--variants plain,tls,signed,tls+signed] [--key-type ec|rsa]
+ *                                          [--warmup 50000]
  *
  *   quick run: npx tsx bench/ingest.ts 50000 pipe --variants plain,tls
  *
@@ -54,6 +66,7 @@ const { values: opts, positionals } = parseArgs({
   options: {
     variants: { type: 'string', default: 'plain,tls,signed,tls+signed' },
     'key-type': { type: 'string', default: 'ec' },
+    warmup: { type: 'string', default: '50000' },
   },
 });
 const RESULTS = Number(positionals[0] ?? 200_000);
@@ -61,6 +74,8 @@ const MODE = (positionals[1] ?? 'pipe') as 'pipe' | 'spool';
 if (MODE !== 'pipe' && MODE !== 'spool') throw new Error(`MODE must be pipe or spool, not ${JSON.stringify(MODE)}`);
 const VARIANTS = parseVariants(opts.variants);
 const KEY_TYPE = opts['key-type'] as BenchKeyType;
+const WARMUP = Number(opts.warmup);
+if (!Number.isInteger(WARMUP) || WARMUP < 0 || WARMUP % PER_MESSAGE !== 0) throw new Error(`--warmup must be a multiple of ${PER_MESSAGE}, not ${JSON.stringify(opts.warmup)}`);
 if (KEY_TYPE !== 'ec' && KEY_TYPE !== 'rsa') throw new Error(`--key-type must be ec or rsa, not ${JSON.stringify(KEY_TYPE)}`);
 
 /** Counts `PASSIVE SERVICE CHECK` lines appended to nagios.log since it was created. */
@@ -91,6 +106,21 @@ class LogCounter {
   }
 }
 
+/** One reading during a run: results Nagios has logged, and the CPU of the bridge and of Nagios, at one moment. */
+interface Sample {
+  at: number;
+  count: number;
+  bridgeCpu: number;
+  nagiosCpu: number;
+}
+
+/** Rate and CPU per result between two samples. */
+function between(a: Sample, b: Sample): { rate: number; seconds: number; bridgeUsPerResult: number; nagiosUsPerResult: number } {
+  const n = b.count - a.count;
+  const seconds = (b.at - a.at) / 1000;
+  return { rate: n / seconds, seconds, bridgeUsPerResult: ((b.bridgeCpu - a.bridgeCpu) / n) * 1e6, nagiosUsPerResult: ((b.nagiosCpu - a.nagiosCpu) / n) * 1e6 };
+}
+
 /** CPU seconds (user + system) used so far by a process and its direct children (Nagios' command worker). */
 function cpuSeconds(pid: number): number {
   const ticks = (p: string): number => {
@@ -114,12 +144,17 @@ function cpuSeconds(pid: number): number {
   return total / 100;
 }
 
-interface VariantRun {
-  variant: Variant;
+interface Figures {
   rate: number;
   seconds: number;
   bridgeUsPerResult: number;
   nagiosUsPerResult: number;
+}
+
+interface VariantRun extends Figures {
+  variant: Variant;
+  /** The RESULTS after the first WARMUP, same process (absent with --warmup 0). */
+  warm?: Figures;
   stats: string;
 }
 
@@ -149,7 +184,7 @@ async function main(): Promise<void> {
     const hosts: NagiosHost[] = Array.from({ length: HOSTS }, (_, h) => ({ name: `wn${h}.cern.ch`, services: Array.from({ length: SERVICES }, (_, s) => ({ description: `org.sam.Probe-${s}` })) }));
     // One log line per processed result, whichever way it came (pipe or spool file).
     const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), { hosts, extraMainConfig: { log_passive_checks: 1, log_external_commands: 0, status_update_interval: 10, check_result_reaper_frequency: 1, max_check_result_reaper_time: 30 } });
-    console.log(`bench/ingest: ${RESULTS} results, ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}, variants ${VARIANTS.join(', ')}`);
+    console.log(`bench/ingest: ${RESULTS} results (after a warm-up of ${WARMUP}), ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}, variants ${VARIANTS.join(', ')}`);
     console.log('  brokers run with the JVM flags of the generated run.sh (full JIT, as in production)');
     const needsPki = VARIANTS.some((v) => v !== 'plain');
     const [nagios, pki] = await Promise.all([startNagios(paths, 120_000), needsPki ? createBenchPki(SITE, CONSUMER, KEY_TYPE) : Promise.resolve(undefined)]);
@@ -175,9 +210,11 @@ async function main(): Promise<void> {
           await publish(broker.endpoint, messages);
           messages = [];
         };
-        for (let m = 0; m * PER_MESSAGE < RESULTS; m++) {
+        // The warm-up results first (older timestamps), then the timed ones: all on the broker before the bridge starts.
+        const total = WARMUP + RESULTS;
+        for (let m = 0; m * PER_MESSAGE < total; m++) {
           const records = [];
-          for (let i = m * PER_MESSAGE; i < Math.min(RESULTS, (m + 1) * PER_MESSAGE); i++) records.push(ingestRecord(i, runBase, k));
+          for (let i = m * PER_MESSAGE; i < Math.min(total, (m + 1) * PER_MESSAGE); i++) records.push(ingestRecord(i, runBase, k));
           const msg = resultMessage(SITE, records, `bench-${variant}-${m}`);
           if (usesSigning(variant)) {
             const bytes = typeof msg.body === 'string' ? Buffer.from(msg.body, 'utf8') : msg.body;
@@ -212,19 +249,27 @@ async function main(): Promise<void> {
         const bridge = startBridge(config, path.join(tmp.dir, `bridge-${tag}.log`), [], nodeArgs, built);
         try {
           await bridge.waitForLog(/consuming/, 60_000);
-          t = Date.now();
-          const nagiosCpu0 = cpuSeconds(nagios.process.pid);
-          const bridgeCpu0 = cpuSeconds(bridge.process.pid);
-          const got = await counter.until(RESULTS, 300_000);
-          const bridgeCpu = cpuSeconds(bridge.process.pid) - bridgeCpu0;
-          const nagiosCpu = cpuSeconds(nagios.process.pid) - nagiosCpu0;
-          const seconds = (Date.now() - t) / 1000;
-          if (got < RESULTS) throw new Error(`Nagios got only ${got} of ${RESULTS} results from the bridge (${variant}):\n${bridge.log().slice(-2000)}`);
-          const run: VariantRun = { variant, rate: RESULTS / seconds, seconds, bridgeUsPerResult: (bridgeCpu / RESULTS) * 1e6, nagiosUsPerResult: (nagiosCpu / RESULTS) * 1e6, stats: '' };
+          const sample = (): Sample => ({ at: Date.now(), count: counter.poll(), bridgeCpu: cpuSeconds(bridge.process.pid), nagiosCpu: cpuSeconds(nagios.process.pid) });
+          const start: Sample = { ...sample(), count: 0 };
+          // Cold: from the start to RESULTS; warm: from WARMUP to WARMUP + RESULTS (samples taken as the count passes each mark).
+          let coldEnd: Sample | undefined;
+          let warmStart: Sample | undefined;
+          let last = start;
+          const deadline = Date.now() + 300_000;
+          while (last.count < total && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 20));
+            last = sample();
+            if (warmStart === undefined && WARMUP > 0 && last.count >= WARMUP) warmStart = last;
+            if (coldEnd === undefined && last.count >= RESULTS) coldEnd = last;
+          }
+          if (last.count < total || coldEnd === undefined) throw new Error(`Nagios got only ${last.count} of ${total} results from the bridge (${variant}):\n${bridge.log().slice(-2000)}`);
+          const run: VariantRun = { variant, ...between(start, coldEnd), ...(warmStart === undefined ? {} : { warm: between(warmStart, last) }), stats: '' };
           await bridge.process.stop();
           run.stats = /stats .*/.exec(bridge.log().split('\n').filter((l) => l.includes(' stats ')).at(-1) ?? '')?.[0] ?? '';
           runs.push(run);
-          console.log(`  msg-to-nagios ${variant.padEnd(10)}: ${RESULTS} results into Nagios in ${seconds.toFixed(2)} s = ${Math.round(run.rate)} results/s; CPU per result: bridge ${run.bridgeUsPerResult.toFixed(1)} us, Nagios ${run.nagiosUsPerResult.toFixed(1)} us`);
+          const line = (f: Figures): string => `${Math.round(f.rate)} results/s (${f.seconds.toFixed(2)} s); CPU per result: bridge ${f.bridgeUsPerResult.toFixed(1)} us, Nagios ${f.nagiosUsPerResult.toFixed(1)} us`;
+          console.log(`  msg-to-nagios ${variant.padEnd(10)} cold (first ${coldEnd.count} results from start): ${line(run)}`);
+          if (run.warm) console.log(`  msg-to-nagios ${variant.padEnd(10)} warm (${last.count - warmStart!.count} results after the first ${warmStart!.count}): ${line(run.warm)}`);
           if (run.stats !== '') console.log(`    bridge: ${run.stats}`);
         } finally {
           await bridge.process.stop();
@@ -257,7 +302,7 @@ async function main(): Promise<void> {
     const nagiosCpuCatRun = cpuSeconds(nagios.process.pid) - nagiosCpu1;
     console.log(`  cat > command pipe: ${RESULTS} results into Nagios in ${catSeconds.toFixed(2)} s = ${Math.round(catRate)} results/s (cat itself finished writing after ${catWrite.toFixed(2)} s)`);
     console.log(`    CPU per result: Nagios ${((nagiosCpuCatRun / RESULTS) * 1e6).toFixed(1)} us`);
-    for (const r of runs) console.log(`  ratio msg-to-nagios ${r.variant} / cat: ${(r.rate / catRate).toFixed(2)} (goal >= 0.8)`);
+    for (const r of runs) console.log(`  ratio msg-to-nagios ${r.variant} / cat: cold ${(r.rate / catRate).toFixed(2)}${r.warm ? `, warm ${(r.warm.rate / catRate).toFixed(2)}` : ''} (goal >= 0.8)`);
     const plain = runs.find((r) => r.variant === 'plain');
     if (plain && runs.length > 1) {
       console.log('  cost against plain, same run (throughput lost; bridge CPU per result added):');

@@ -48,7 +48,7 @@ function enginePolicy(cfg: BridgeConfig): EnginePolicy {
 function restartOnlyChanges(a: BridgeConfig, b: BridgeConfig): string[] {
   const out: string[] = [];
   if (a.stateDir !== b.stateDir) out.push('stateDir');
-  for (const k of ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'querySocket', 'lockFile', 'resultsPerFile'] as const) {
+  for (const k of ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'querySocket', 'lockFile', 'resultsPerFile', 'gatherMs'] as const) {
     if (a.nagios[k] !== b.nagios[k]) out.push(`nagios.${k}`);
   }
   if (JSON.stringify(a.consumer.verification) !== JSON.stringify(b.consumer.verification)) out.push('the consumer config\'s verification (signed mode)');
@@ -87,6 +87,7 @@ export async function runBridge(configFile: string, ctx: BridgeRunContext): Prom
         logger: log,
         instanceId: id,
         resultsPerFile: cfg.nagios.resultsPerFile,
+        gatherMs: cfg.nagios.gatherMs,
         maxOutputBytes: cfg.nagios.maxOutputBytes,
         liveness: {
           ...(cfg.nagios.querySocket === undefined ? {} : { querySocket: cfg.nagios.querySocket }),

@@ -14,6 +14,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { UnknownAction } from './message-plan.js';
 import { DEFAULT_ILLEGAL_NAME_CHARS } from './object-names.js';
 import type { NamingRules, RoleNaming } from './service-naming.js';
+import { SPOOL_GATHER_MS } from './spool-writer.js';
 
 export interface NagiosSettings {
   /** `pipe`: external commands into command_file; `spool`: files into check_result_path. */
@@ -30,6 +31,8 @@ export interface NagiosSettings {
   illegalObjectNameChars: string;
   maxOutputBytes: number;
   resultsPerFile: number;
+  /** Spool mode: ms results gather before a file that starts from idle (trickling messages share files and fsyncs). */
+  gatherMs: number;
 }
 
 export interface BridgeLimits {
@@ -223,7 +226,7 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     return f.fail(['consumer'], `cannot load the consumer client config ${consumerFile}: ${(err as Error).message}`);
   }
 
-  f.map(['nagios'], ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'objectCache', 'querySocket', 'lockFile', 'illegalObjectNameChars', 'maxOutputBytes', 'resultsPerFile'], ['mode']);
+  f.map(['nagios'], ['mode', 'commandFile', 'checkResultPath', 'longOutput', 'objectCache', 'querySocket', 'lockFile', 'illegalObjectNameChars', 'maxOutputBytes', 'resultsPerFile', 'gatherMs'], ['mode']);
   // No default: spool mode is exactly-once across crashes, pipe mode is the classic path (see docs).
   const mode = f.choice(['nagios', 'mode'], ['pipe', 'spool'] as const, 'spool');
   const nagios: NagiosSettings = {
@@ -232,6 +235,7 @@ export function parseBridgeConfig(text: string, file: string, loadConsumer: (fil
     illegalObjectNameChars: f.string(['nagios', 'illegalObjectNameChars']) ?? DEFAULT_ILLEGAL_NAME_CHARS,
     maxOutputBytes: f.int(['nagios', 'maxOutputBytes'], 8192, 256, 1 << 20),
     resultsPerFile: f.int(['nagios', 'resultsPerFile'], 500, 1, 100_000),
+    gatherMs: f.int(['nagios', 'gatherMs'], SPOOL_GATHER_MS, 0, 1000),
   };
   const commandFile = f.file_(['nagios', 'commandFile']);
   const checkResultPath = f.file_(['nagios', 'checkResultPath']);

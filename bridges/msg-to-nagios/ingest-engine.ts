@@ -8,7 +8,7 @@ import { doneEntries } from './delivery-state.js';
 import { fitsOneLine } from './external-command.js';
 import type { KnownObjects } from './known-objects.js';
 import { planMessage, type MessagePlan, type UnknownAction } from './message-plan.js';
-import type { NagiosWriter } from './nagios-writer.js';
+import { abortError, sleep, type NagiosWriter } from './nagios-writer.js';
 import { RejectStats } from './reject-stats.js';
 import type { NamingRules } from './service-naming.js';
 import { hostMatcher } from './site-policy.js';
@@ -242,12 +242,26 @@ export class IngestEngine {
     });
   }
 
-  /** Writes everything queued, batch by batch, until the queue is empty. */
+  /**
+   * Writes everything queued, batch by batch, until the queue is empty.
+   * Starting from idle, it first lets results gather for the writer's
+   * gatherMs (spool mode), so messages trickling in share one write.
+   */
   private async writeLoop(): Promise<void> {
+    const gatherMs = this.deps.writer.gatherMs ?? 0;
+    let gathered = gatherMs <= 0;
     while (this.queue.length > 0) {
+      if (!gathered) {
+        gathered = true;
+        await sleep(gatherMs, this.abort.signal).catch(() => {
+          /* shutting down: checked below */
+        });
+      }
       const batch = this.queue.splice(0, this.queue.length);
       const items = batch.flatMap((j) => j.items);
       try {
+        // Shutting down (maybe during the gather window): nothing more is written, the messages stay unacked.
+        if (this.abort.signal.aborted) throw abortError(this.abort.signal);
         await this.writeRouted(items);
         this.prunePlanned();
         for (const j of batch) j.resolve();

@@ -73,6 +73,7 @@ export class CentralBridgeMetrics {
       get status() {
         return writer.status;
       },
+      gatherMs: writer.gatherMs ?? 0,
       write: async (results, signal) => {
         await writer.write(results, signal);
         this.written += results.length;

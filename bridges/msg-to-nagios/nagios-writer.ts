@@ -1,6 +1,6 @@
 import { doneEntries } from './delivery-state.js';
 import type { NewestEntry, PreparedRecord, StateJournal } from './state-journal.js';
-import { objectKey, type PreparedResult } from './types.js';
+import { objectKey, type PreparedResult, type RecordRef } from './types.js';
 
 /**
  * A way of handing results to Nagios. `write` resolves once every result is
@@ -10,6 +10,12 @@ import { objectKey, type PreparedResult } from './types.js';
  */
 export interface NagiosWriter {
   readonly mode: 'pipe' | 'spool';
+  /**
+   * How long (ms) to let results gather before a write that starts from idle,
+   * so that messages trickling in share one write (spool mode: one file and
+   * its fsyncs). 0 or absent: write at once.
+   */
+  readonly gatherMs?: number;
   write(results: readonly PreparedResult[], signal: AbortSignal): Promise<void>;
   readonly status: WriterStatus;
   close(): void;
@@ -31,14 +37,22 @@ export interface WriterStatus {
   reason?: string;
 }
 
-/** Journal entries for results accepted by Nagios. */
+/**
+ * Journal entries for results accepted by Nagios: the done records, and the
+ * time of each result for its object, in order. An object with several
+ * results in one batch is listed once per result: applying the entries in
+ * order keeps the newest (applyNewest never lowers a time), as one entry with
+ * the maximum would, without a map per batch.
+ */
 export function acceptedEntries(items: readonly PreparedResult[]): { done: ReturnType<typeof doneEntries>; newest: NewestEntry[] } {
-  const newest = new Map<string, number>();
-  for (const r of items) {
-    const k = r.objectKey ?? objectKey(r.host, r.service);
-    newest.set(k, Math.max(newest.get(k) ?? -Infinity, r.timestamp));
+  const refs = new Array<RecordRef>(items.length);
+  const newest = new Array<NewestEntry>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const r = items[i]!;
+    refs[i] = r.ref;
+    newest[i] = [r.objectKey ?? objectKey(r.host, r.service), r.timestamp];
   }
-  return { done: doneEntries(items.map((r) => r.ref)), newest: [...newest] };
+  return { done: doneEntries(refs), newest };
 }
 
 /** The journal record for results about to be written, serialized in advance. */

@@ -11,6 +11,14 @@ import type { PreparedResult } from './types.js';
 /** A positive liveness answer holds this long (ms): one socket connect a second at most, not one per file. */
 const LIVENESS_CACHE_MS = 1000;
 
+/**
+ * Default gather window (ms) of the spool writer. Messages trickling in one
+ * at a time (a central bridge at its usual pace) would each cost a file, its
+ * fsync, a directory fsync and a journal fsync; within this window they share
+ * them. Small against the reaper interval (1 s) that a result waits anyway.
+ */
+export const SPOOL_GATHER_MS = 20;
+
 export interface SpoolWriterOptions {
   /** Nagios' check_result_path. */
   dir: string;
@@ -20,6 +28,8 @@ export interface SpoolWriterOptions {
   instanceId: string;
   /** Results per spool file (default 500). */
   resultsPerFile?: number;
+  /** Wait (ms) before a file that starts from idle, so trickling messages share it (default SPOOL_GATHER_MS; 0: none). */
+  gatherMs?: number;
   /** Escaped output above this is cut with a marker (default 8192). */
   maxOutputBytes?: number;
   /** How to tell that Nagios runs (query socket and/or lock file): files are released only while it does. */
@@ -42,6 +52,7 @@ export interface SpoolWriterOptions {
  */
 export class SpoolWriter implements NagiosWriter {
   readonly mode = 'spool' as const;
+  readonly gatherMs: number;
   private readonly tracker: StatusTracker;
   private readonly released = new Set<string>();
   filesWritten = 0;
@@ -50,6 +61,7 @@ export class SpoolWriter implements NagiosWriter {
   private runningSeenAt = -Infinity;
 
   constructor(private readonly options: SpoolWriterOptions) {
+    this.gatherMs = options.gatherMs ?? SPOOL_GATHER_MS;
     this.tracker = new StatusTracker((next, previous) => {
       if (next.state === 'ready') options.logger.info('Nagios check-result spool accepts results again', { dir: options.dir, after_s: Math.round((Date.now() - previous.since) / 1000) });
       else options.logger.warn(`holding results: ${next.reason ?? next.state}; retrying`, { dir: options.dir });

@@ -61,6 +61,9 @@ export class StateJournal {
   private readonly pending = new Map<string, JournalLine>();
   private syncing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** Appends so far, and how many of them the running fsync covers (it started after them). */
+  private appends = 0;
+  private syncingAppends = 0;
   private closed = false;
   /** fsyncs done (group commit: far fewer than messages). */
   fsyncs = 0;
@@ -182,11 +185,15 @@ export class StateJournal {
 
   /**
    * Makes everything appended so far durable. Group commit: callers arriving
-   * while an fsync runs share the next one (which starts after their append).
+   * while an fsync runs share it when nothing was appended since it started
+   * (messages written together), else share the next one (which starts after
+   * their append).
    */
   sync(): Promise<void> {
+    if (this.syncing !== undefined && this.appends === this.syncingAppends) return this.syncing;
     if (this.syncing === undefined) {
       this.fsyncs++;
+      this.syncingAppends = this.appends;
       this.syncing = new Promise<void>((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve()))).finally(() => {
         this.syncing = undefined;
       });
@@ -238,6 +245,7 @@ export class StateJournal {
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
     this.bytes += buf.length;
+    this.appends++;
   }
 }
 

@@ -47,6 +47,8 @@ test('a good config: defaults filled in, relative paths resolved against the fil
   t.is(cfg.nagios.mode, 'pipe');
   t.is(cfg.nagios.longOutput, 'spool', 'long output goes to the spool directory when there is one');
   t.is(cfg.nagios.maxOutputBytes, 8192);
+  t.is(cfg.nagios.gatherMs, 20, 'spool files gather for 20 ms by default');
+  t.is(parseBridgeConfig(good.replace('  mode: pipe\n', '  mode: pipe\n  gatherMs: 0\n'), FILE, load).nagios.gatherMs, 0);
   t.deepEqual(cfg.naming, { roles: { ngi: { suffix: '-ngi', mapping: { 'org.sam.CE': 'CE' } } }, allowedRoles: ['site', 'ngi'] });
   t.is(cfg.limits.prefetch, 50);
   t.is(cfg.limits.dedupWindowMessages, 200_000);
@@ -64,6 +66,7 @@ test('bad configs name file, line, column and field', (t) => {
     [good.replace('suffix: -ngi', 'suffix: "a;b"'), /must not contain ;/, 9, 'naming.roles.ngi.suffix'],
     [good + 'unknownObjects:\n  action: ignore\n', /must be one of reject, drop, submit/, 14, 'unknownObjects.action'],
     [good.replace('stateDir: /var/lib/gridmsg/m2n\n', ''), /missing required field "stateDir"/, 1, 'stateDir'],
+    [good.replace('  mode: pipe\n', '  mode: pipe\n  gatherMs: 5000\n'), /whole number from 0 to 1000, not 5000/, 5, 'nagios.gatherMs'],
     ['nagios: [1, 2\n', /YAML syntax error/, 2, undefined],
   ];
   for (const [text, message, line, field] of cases) {

@@ -24,6 +24,9 @@ const now = Math.floor(Date.now() / 1000);
 /** Records every write; can be held (Nagios not taking results) until released. */
 class MemoryWriter implements NagiosWriter {
   readonly mode = 'pipe' as const;
+  /** Results of each write call. */
+  writes: number[] = [];
+  gatherMs = 0;
   readonly status: WriterStatus = { state: 'ready', since: Date.now() };
   written: PreparedResult[] = [];
   private gate: Promise<void> | undefined;
@@ -40,6 +43,7 @@ class MemoryWriter implements NagiosWriter {
     while (this.gate !== undefined) {
       await Promise.race([this.gate, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
     }
+    this.writes.push(results.length);
     this.written.push(...results);
     journalAccepted(this.journal, results);
   }
@@ -133,4 +137,25 @@ test('shutting down: new messages refused, waiting ones released unacked', async
   engine.abortWaiting();
   await t.throwsAsync(waiting, { instanceOf: ShutdownError });
   t.is(writer.written.length, 0);
+});
+
+test('with a gather window, messages arriving one after another share one write; without, the first is written at once', async (t) => {
+  for (const gatherMs of [0, 50]) {
+    const { engine, writer, journal } = setup(t);
+    writer.gatherMs = gatherMs;
+    const first = engine.handle(message(`g${gatherMs}-1`, [{ summaryData: 'a' }]), queue);
+    const second = engine.handle(message(`g${gatherMs}-2`, [{ summaryData: 'b' }, { summaryData: 'c' }]), queue);
+    await Promise.all([first, second]);
+    t.deepEqual(writer.writes, gatherMs === 0 ? [1, 2] : [3], `gatherMs ${gatherMs}`);
+    t.true(journal.state.isMessageDone(`${SITE}/g${gatherMs}-1`) && journal.state.isMessageDone(`${SITE}/g${gatherMs}-2`), 'both recorded before they resolve');
+  }
+});
+
+test('shutting down during a gather window leaves the gathered messages unacked and writes nothing', async (t) => {
+  const { engine, writer } = setup(t);
+  writer.gatherMs = 60_000;
+  const pending = engine.handle(message('gather-stop', [{ summaryData: 'a' }]), queue);
+  engine.abortWaiting();
+  await t.throwsAsync(pending, { instanceOf: ShutdownError });
+  t.deepEqual(writer.writes, []);
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { formatCheckResultFile, isSpoolName, randomSpoolName } from '../../bridges/msg-to-nagios/check-result-file.js';
 import { commandLine, fitsOneLine, packChunks, PIPE_BUF } from '../../bridges/msg-to-nagios/external-command.js';
 import { checkObjectName } from '../../bridges/msg-to-nagios/object-names.js';
-import { escapeOutput, fitEscapedOutput, neutralizeOutput, unescapeOutput, utf8Length } from '../../bridges/msg-to-nagios/output-text.js';
+import { escapeOutput, escapeOutputGeneral, fitEscapedOutput, neutralizeOutput, unescapeOutput, utf8Length } from '../../bridges/msg-to-nagios/output-text.js';
 import { statusCode } from '../../bridges/msg-to-nagios/status-codes.js';
 import type { PreparedResult } from '../../bridges/msg-to-nagios/types.js';
 import { parseCheckResultFile, parseCommandLine, parseCommandStream } from './helpers/nagios-parse.js';
@@ -37,6 +37,10 @@ test('escaping round-trips through Nagios unescaping for any text', (t) => {
       return !escaped.includes('\n') && unescapeOutput(escaped) === text;
     }),
   );
+});
+
+test('the indexOf escaping equals the regex escaping on any text (property)', (t) => {
+  holds(t, fc.property(nastyText, (text) => escapeOutput(text) === escapeOutputGeneral(text)));
 });
 
 test('neutralized output has no control characters but newline and tab', (t) => {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { DeliveryState, fromRanges, toRanges } from '../../bridges/msg-to-nagios/delivery-state.js';
 import { StateJournal } from '../../bridges/msg-to-nagios/state-journal.js';
 import { doneEntries, doneEntriesGeneral } from '../../bridges/msg-to-nagios/delivery-state.js';
+import { acceptedEntries } from '../../bridges/msg-to-nagios/nagios-writer.js';
+import type { PreparedResult } from '../../bridges/msg-to-nagios/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ref = (messageKey: string, index: number, total: number) => ({ messageKey, index, total });
@@ -29,6 +31,30 @@ test('journal entries of a batch: the one-pass path equals the general grouping,
   for (const i of [2, 0, 1]) b.markDone([ref('m', i, 3)]);
   t.deepEqual(a.snapshot(), b.snapshot());
   t.true(a.isMessageDone('m'));
+});
+
+test('newest entries of a batch, one per result, leave the newest time of each object as one entry with the maximum would (property)', (t) => {
+  const results = fc.array(fc.tuple(fc.constantFrom('h1', 'h2'), fc.option(fc.constantFrom('a', 'b'), { nil: undefined }), fc.nat(50), fc.boolean()), { maxLength: 40 }).map((xs) =>
+    xs.map(([host, service, ts, keyed], i): PreparedResult => ({ ref: ref('m', i, xs.length), kind: service === undefined ? 'host' : 'service', host, ...(service === undefined ? {} : { service }), code: 0, timestamp: 1000 + ts, output: '', ...(keyed ? { objectKey: `${host};${service ?? ''}` } : {}) })),
+  );
+  const before = fc.array(fc.tuple(fc.constantFrom('h1;a', 'h1;b', 'h2;', 'h2;a'), fc.nat(60)), { maxLength: 4 });
+  fc.assert(
+    fc.property(results, before, (items, earlier) => {
+      const viaEntries = new DeliveryState();
+      const viaMax = new DeliveryState();
+      for (const [k, ts] of earlier) {
+        viaEntries.applyNewest(k, 1000 + ts);
+        viaMax.applyNewest(k, 1000 + ts);
+      }
+      for (const [k, ts] of acceptedEntries(items).newest) viaEntries.applyNewest(k, ts);
+      const max = new Map<string, number>();
+      for (const r of items) max.set(`${r.host};${r.service ?? ''}`, Math.max(max.get(`${r.host};${r.service ?? ''}`) ?? -Infinity, r.timestamp));
+      for (const [k, ts] of max) viaMax.applyNewest(k, ts);
+      const keys = ['h1;', 'h1;a', 'h1;b', 'h2;', 'h2;a', 'h2;b'];
+      return keys.every((k) => viaEntries.newestFor(k) === viaMax.newestFor(k)) && acceptedEntries(items).done.length === (items.length > 0 ? 1 : 0);
+    }),
+  );
+  t.deepEqual(acceptedEntries([]).newest, []);
 });
 
 test('a message is done when all its records are, and the window forgets the oldest keys', (t) => {
@@ -142,6 +168,25 @@ test('compaction keeps the state and empties the journal', async (t) => {
   t.true(j2.state.isMessageDone('k0') && j2.state.isMessageDone('k49') && j2.state.isMessageDone('after'));
   t.is(j2.state.newestFor('h;49'), 49);
   j2.close();
+});
+
+test('a sync asked with nothing appended since the running fsync started shares it; one after an append gets its own', async (t) => {
+  const tmp = tempDir();
+  t.teardown(tmp.cleanup);
+  const j = StateJournal.open({ dir: tmp.dir });
+  j.appendDone(doneEntries([ref('a', 0, 1)]), []);
+  const first = j.sync();
+  const shared = j.sync();
+  t.is(j.fsyncs, 1, 'nothing appended since the first fsync started: the same fsync covers it');
+  j.appendDone(doneEntries([ref('b', 0, 1)]), []);
+  const later = j.sync();
+  const alsoLater = j.sync();
+  await Promise.all([first, shared, later, alsoLater]);
+  t.is(j.fsyncs, 2, 'an append after the start needs the next fsync, shared by the callers after it');
+  j.close();
+  const reopened = StateJournal.open({ dir: tmp.dir });
+  t.true(reopened.state.isMessageDone('a') && reopened.state.isMessageDone('b'));
+  reopened.close();
 });
 
 test('concurrent syncs share fsyncs and all resolve', async (t) => {
