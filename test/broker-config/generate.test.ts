@@ -211,7 +211,9 @@ test('the XML carries the registry limits, the shared store and the network choi
   t.regex(south, /name="stomp\+ssl" uri="stomp\+ssl:\/\/0\.0\.0\.0:61614\?transport\.needClientAuth=true&amp;transport\.enabledProtocols=TLSv1\.3,TLSv1\.2&amp;maximumConnections=1000&amp;transport\.maxFrameSize=1048576/);
   t.regex(south, /name="openwire\+ssl" uri="ssl:\/\/0\.0\.0\.0:61617\?transport\.needClientAuth=true&amp;/);
   t.notRegex(south, /name="(stomp|openwire)" /, 'no plain port unless the registry asks');
-  t.regex(south, /<kahaDB directory="\/srv\/shared\/gridmsg\/eu-south\/kahadb" journalMaxFileLength="32mb" lockKeepAlivePeriod="5000">/);
+  t.regex(south, /<kahaDB directory="\/srv\/shared\/gridmsg\/eu-south\/kahadb" journalMaxFileLength="32mb" concurrentStoreAndDispatchQueues="false" lockKeepAlivePeriod="5000">/);
+  // Stores in the receiving thread, before dispatch; the journal keeps KahaDB's default sync of every write (strategy `always`).
+  t.notRegex(south, /journalDiskSync|enableJournalDiskSyncs/, 'no journal sync setting relaxed');
   t.regex(south, /uri="masterslave:\(ssl:\/\/mq1\.central\.grid-msg\.example\.org:61617,ssl:\/\/mq2\.central\.grid-msg\.example\.org:61617\)\?[^"]*" userName="gridmsg-network" password="\$\{gridmsg\.password\.gridmsg-network\}"/);
   t.regex(south, /duplex="false" staticBridge="true" decreaseNetworkConsumerPriority="true" suppressDuplicateQueueSubscriptions="true"/);
   t.regex(south, /messageTTL="2" consumerTTL="1"/);
