@@ -140,7 +140,7 @@ interface ThroughputRun {
 /** A fresh broker for one variant: plain STOMP, or stomp+ssl with client certificates. */
 async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   if (!usesTls(variant)) {
-    const b = await startTestBroker({ heapMb: 768, fullJit: true });
+    const b = await startTestBroker({ heapMb: 768, fullJit: true, asDeployed: true });
     return { port: b.stompPort, pid: b.process.pid, stop: () => b.stop() };
   }
   const b = await startBenchTlsBroker(pki!, [{ kind: 'queue', destination: DESTINATION.replace('/queue/', ''), write: ['sites'], admin: ['sites'] }], 768);

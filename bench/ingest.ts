@@ -26,7 +26,9 @@
  *
  * Variants (each on a fresh broker with the N results loaded anew, into the
  * same Nagios, a fresh bridge state directory each; default: all four;
- * brokers run with production's JVM flags, full JIT, see bench/peers/secure.ts):
+ * brokers run with production's JVM flags, full JIT, and dispatch, store and
+ * STOMP transport as broker-config generates them (asDeployed in
+ * test/helpers/broker.ts), see bench/peers/secure.ts):
  *   plain       plain STOMP, no authentication, unsigned messages (the reference)
  *   tls         stomp+ssl requiring client certificates (certificate login,
  *               authorization map, bench/peers/secure.ts): the bridge consumes
@@ -37,7 +39,10 @@
  *               consumer config expects for the site (`verification` +
  *               `signerDn`, as a signed-mode registry generates it)
  *   tls+signed  both, as deployed in signed mode
- * Printed: each variant's rate and CPU per result, its cost against plain
+ * Printed: each variant's rate and CPU per result (bridge, Nagios with its
+ * command file worker, broker), the cores the three kept busy, the whole
+ * machine's busy cores and this bench's own (sampling reads only the stat
+ * files of the processes measured, found once), its cost against plain
  * (throughput lost, bridge CPU per result added) with the goals (TLS < 20 %,
  * signing < 35 %), and each variant's ratio to the raw `cat` rate.
  *
@@ -80,23 +85,24 @@ if (KEY_TYPE !== 'ec' && KEY_TYPE !== 'rsa') throw new Error(`--key-type must be
 
 /** Counts `PASSIVE SERVICE CHECK` lines appended to nagios.log since it was created. */
 class LogCounter {
+  private static readonly MARK = Buffer.from('PASSIVE SERVICE CHECK: ');
+  /** Bytes counted so far (whole lines only). */
   private offset: number;
-  private tail = '';
   count = 0;
   constructor(private readonly file: string) {
     this.offset = fs.statSync(file).size;
   }
+  /** Reads the whole lines appended since the last poll and counts the marker in them (no strings: cheap at 100k lines/s). */
   poll(): number {
     const size = fs.statSync(this.file).size;
     if (size <= this.offset) return this.count;
     const fd = fs.openSync(this.file, 'r');
-    const buf = Buffer.alloc(size - this.offset);
-    fs.readSync(fd, buf, 0, buf.length, this.offset);
+    const buf = Buffer.allocUnsafe(size - this.offset);
+    const got = fs.readSync(fd, buf, 0, buf.length, this.offset);
     fs.closeSync(fd);
-    this.offset = size;
-    const lines = (this.tail + buf.toString('utf8')).split('\n');
-    this.tail = lines.pop() ?? '';
-    for (const l of lines) if (l.includes('PASSIVE SERVICE CHECK: ')) this.count++;
+    const whole = buf.lastIndexOf(10, got - 1) + 1;
+    for (let i = buf.indexOf(LogCounter.MARK, 0); i !== -1 && i < whole; i = buf.indexOf(LogCounter.MARK, i + LogCounter.MARK.length)) this.count++;
+    this.offset += whole;
     return this.count;
   }
   async until(n: number, timeoutMs: number): Promise<number> {
@@ -112,36 +118,70 @@ interface Sample {
   count: number;
   bridgeCpu: number;
   nagiosCpu: number;
+  brokerCpu: number;
+  /** The machine's busy CPU seconds (all processes, /proc/stat), and this bench process's own. */
+  machineCpu: number;
+  benchCpu: number;
 }
 
 /** Rate and CPU per result between two samples. */
-function between(a: Sample, b: Sample): { rate: number; seconds: number; bridgeUsPerResult: number; nagiosUsPerResult: number } {
+function between(a: Sample, b: Sample): Figures {
   const n = b.count - a.count;
   const seconds = (b.at - a.at) / 1000;
-  return { rate: n / seconds, seconds, bridgeUsPerResult: ((b.bridgeCpu - a.bridgeCpu) / n) * 1e6, nagiosUsPerResult: ((b.nagiosCpu - a.nagiosCpu) / n) * 1e6 };
+  const busy = b.bridgeCpu - a.bridgeCpu + (b.nagiosCpu - a.nagiosCpu) + (b.brokerCpu - a.brokerCpu);
+  return {
+    rate: n / seconds,
+    seconds,
+    bridgeUsPerResult: ((b.bridgeCpu - a.bridgeCpu) / n) * 1e6,
+    nagiosUsPerResult: ((b.nagiosCpu - a.nagiosCpu) / n) * 1e6,
+    brokerUsPerResult: ((b.brokerCpu - a.brokerCpu) / n) * 1e6,
+    coresBusy: busy / seconds,
+    machineCoresBusy: (b.machineCpu - a.machineCpu) / seconds,
+    benchCores: (b.benchCpu - a.benchCpu) / seconds,
+  };
 }
 
-/** CPU seconds (user + system) used so far by a process and its direct children (Nagios' command worker). */
-function cpuSeconds(pid: number): number {
-  const ticks = (p: string): number => {
+/** CPU seconds (user + system) of one process (all its threads) from /proc/PID/stat; 0 once it is gone. */
+function statCpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A process and its direct children (Nagios' command file worker and check
+ * workers), found once: sampling reads only their stat files, so the bench's
+ * own CPU stays small (a scan of /proc at every 20 ms sample took a quarter
+ * of a core from the processes measured).
+ */
+function processGroup(pid: number): () => number {
+  const pids = [pid];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
     try {
-      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return Number(rest[11]) + Number(rest[12]);
-    } catch {
-      return 0;
-    }
-  };
-  let total = ticks(String(pid));
-  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += ticks(p);
+      const f = fs.readFileSync(`/proc/${p}/stat`, 'latin1');
+      if (Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(p));
     } catch {
       /* gone */
     }
   }
-  return total / 100;
+  return () => pids.reduce((t, p) => t + statCpuSeconds(p), 0);
+}
+
+/** Busy CPU seconds of the whole machine (all but idle and iowait). */
+function machineBusySeconds(): number {
+  const f = fs.readFileSync('/proc/stat', 'utf8');
+  const v = f.slice(0, f.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  return (v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0)) / 100;
+}
+
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 interface Figures {
@@ -149,6 +189,11 @@ interface Figures {
   seconds: number;
   bridgeUsPerResult: number;
   nagiosUsPerResult: number;
+  brokerUsPerResult: number;
+  /** Cores kept busy by bridge, Nagios and broker together: well under the machine's cores means the chain waits somewhere. */
+  coresBusy: number;
+  machineCoresBusy: number;
+  benchCores: number;
 }
 
 interface VariantRun extends Figures {
@@ -159,10 +204,10 @@ interface VariantRun extends Figures {
 }
 
 /** A fresh broker for one variant: plain STOMP, or stomp+ssl with client certificates (site writes, consumer reads). */
-async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{ port: number; endpoint: BrokerEndpoint; stop(): Promise<void> }> {
+async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{ port: number; pid: number; endpoint: BrokerEndpoint; stop(): Promise<void> }> {
   if (!usesTls(variant)) {
-    const b = await startTestBroker({ heapMb: 512, fullJit: true });
-    return { port: b.stompPort, endpoint: { name: 'bench', host: '127.0.0.1', port: b.stompPort }, stop: () => b.stop() };
+    const b = await startTestBroker({ heapMb: 512, fullJit: true, asDeployed: true });
+    return { port: b.stompPort, pid: b.process.pid, endpoint: { name: 'bench', host: '127.0.0.1', port: b.stompPort }, stop: () => b.stop() };
   }
   const plainName = (d: string): string => d.replace(/^\/queue\//, '');
   const b = await startBenchTlsBroker(
@@ -173,7 +218,7 @@ async function brokerFor(variant: Variant, pki: BenchPki | undefined): Promise<{
     ],
     512,
   );
-  return { port: b.stompSslPort, endpoint: { name: 'bench-tls', host: '127.0.0.1', port: b.stompSslPort, tls: pki!.tlsOf(pki!.site) }, stop: () => b.stop() };
+  return { port: b.stompSslPort, pid: b.process.pid, endpoint: { name: 'bench-tls', host: '127.0.0.1', port: b.stompSslPort, tls: pki!.tlsOf(pki!.site) }, stop: () => b.stop() };
 }
 
 async function main(): Promise<void> {
@@ -185,7 +230,7 @@ async function main(): Promise<void> {
     // One log line per processed result, whichever way it came (pipe or spool file).
     const paths = writePrivateNagios(path.join(tmp.dir, 'nagios'), { hosts, extraMainConfig: { log_passive_checks: 1, log_external_commands: 0, status_update_interval: 10, check_result_reaper_frequency: 1, max_check_result_reaper_time: 30 } });
     console.log(`bench/ingest: ${RESULTS} results (after a warm-up of ${WARMUP}), ${HOSTS * SERVICES} services, ${PER_MESSAGE} results per message, mode ${MODE}, variants ${VARIANTS.join(', ')}`);
-    console.log('  brokers run with the JVM flags of the generated run.sh (full JIT, as in production)');
+    console.log('  brokers run with the JVM flags of the generated run.sh (full JIT) and the generated dispatch, store and STOMP transport settings, as in production');
     const needsPki = VARIANTS.some((v) => v !== 'plain');
     const [nagios, pki] = await Promise.all([startNagios(paths, 120_000), needsPki ? createBenchPki(SITE, CONSUMER, KEY_TYPE) : Promise.resolve(undefined)]);
     stops.push(() => nagios.stop());
@@ -198,6 +243,35 @@ async function main(): Promise<void> {
     if (!built) console.log('  (no build in dist/: running the bridge from source through tsx, which is slower; run npx tsc -p . first)');
 
     const base = Math.floor(Date.now() / 1000) - 86_400;
+    // The same commands with cat, straight into the pipe: once before the
+    // bridge runs and once after them (the machine's speed drifts by tens of
+    // percent over minutes here; one short cat run alone made the ratio jump).
+    const catRun = async (shift: number, hour: number, when: string): Promise<number> => {
+      const file = path.join(tmp.dir, `commands-${hour}.txt`);
+      const out = fs.openSync(file, 'w');
+      for (let i = 0; i < RESULTS; i++) {
+        const r = ingestRecord(i, base + hour * 3600, shift);
+        const prepared = { ref: { messageKey: 'cat', index: i, total: RESULTS }, kind: 'service' as const, host: r.hostName, service: r.metricName, code: (i + shift) % 4, timestamp: Date.parse(r.timestamp) / 1000, output: `${r.summaryData} | ${r.perfData}\n${r.detailsData}` };
+        fs.writeSync(out, commandLine(prepared).line);
+      }
+      fs.closeSync(out);
+      const catCounter = new LogCounter(paths.logFile);
+      const t = Date.now();
+      const nagiosCpu = processGroup(nagios.process.pid);
+      const nagiosCpu1 = nagiosCpu();
+      const cat = spawn('sh', ['-c', `cat "${file}" > "${paths.commandFile}"`], { stdio: 'inherit' });
+      const catWritten = new Promise<number>((resolve) => cat.once('exit', () => resolve((Date.now() - t) / 1000)));
+      const catGot = await catCounter.until(RESULTS, 300_000);
+      const catSeconds = (Date.now() - t) / 1000;
+      const catWrite = await catWritten;
+      if (catGot < RESULTS) throw new Error(`Nagios got only ${catGot} of ${RESULTS} results from cat`);
+      fs.rmSync(file);
+      const rate = RESULTS / catSeconds;
+      console.log(`  cat > command pipe, ${when}: ${RESULTS} results into Nagios in ${catSeconds.toFixed(2)} s = ${Math.round(rate)} results/s (cat itself finished writing after ${catWrite.toFixed(2)} s); CPU per result: Nagios ${(((nagiosCpu() - nagiosCpu1) / RESULTS) * 1e6).toFixed(1)} us`);
+      return rate;
+    };
+    // Shift 3 then 0, 1, ... for the variants: every run changes every service's state.
+    const catBefore = await catRun(3, -1, 'before the bridge runs');
     const runs: VariantRun[] = [];
     for (const [k, variant] of VARIANTS.entries()) {
       const broker = await brokerFor(variant, pki);
@@ -249,7 +323,8 @@ async function main(): Promise<void> {
         const bridge = startBridge(config, path.join(tmp.dir, `bridge-${tag}.log`), [], nodeArgs, built);
         try {
           await bridge.waitForLog(/consuming/, 60_000);
-          const sample = (): Sample => ({ at: Date.now(), count: counter.poll(), bridgeCpu: cpuSeconds(bridge.process.pid), nagiosCpu: cpuSeconds(nagios.process.pid) });
+          const [bridgeCpu, nagiosCpu, brokerCpu] = [processGroup(bridge.process.pid), processGroup(nagios.process.pid), processGroup(broker.pid)];
+          const sample = (): Sample => ({ at: Date.now(), count: counter.poll(), bridgeCpu: bridgeCpu(), nagiosCpu: nagiosCpu(), brokerCpu: brokerCpu(), machineCpu: machineBusySeconds(), benchCpu: ownCpuSeconds() });
           const start: Sample = { ...sample(), count: 0 };
           // Cold: from the start to RESULTS; warm: from WARMUP to WARMUP + RESULTS (samples taken as the count passes each mark).
           let coldEnd: Sample | undefined;
@@ -267,7 +342,7 @@ async function main(): Promise<void> {
           await bridge.process.stop();
           run.stats = /stats .*/.exec(bridge.log().split('\n').filter((l) => l.includes(' stats ')).at(-1) ?? '')?.[0] ?? '';
           runs.push(run);
-          const line = (f: Figures): string => `${Math.round(f.rate)} results/s (${f.seconds.toFixed(2)} s); CPU per result: bridge ${f.bridgeUsPerResult.toFixed(1)} us, Nagios ${f.nagiosUsPerResult.toFixed(1)} us`;
+          const line = (f: Figures): string => `${Math.round(f.rate)} results/s (${f.seconds.toFixed(2)} s); CPU per result: bridge ${f.bridgeUsPerResult.toFixed(1)} us, Nagios ${f.nagiosUsPerResult.toFixed(1)} us, broker ${f.brokerUsPerResult.toFixed(1)} us; ${f.coresBusy.toFixed(2)} cores busy (machine ${f.machineCoresBusy.toFixed(2)}, this bench ${f.benchCores.toFixed(2)})`;
           console.log(`  msg-to-nagios ${variant.padEnd(10)} cold (first ${coldEnd.count} results from start): ${line(run)}`);
           if (run.warm) console.log(`  msg-to-nagios ${variant.padEnd(10)} warm (${last.count - warmStart!.count} results after the first ${warmStart!.count}): ${line(run.warm)}`);
           if (run.stats !== '') console.log(`    bridge: ${run.stats}`);
@@ -279,29 +354,9 @@ async function main(): Promise<void> {
       }
     }
 
-    // The same commands with cat, straight into the pipe.
-    const later = base + VARIANTS.length * 3600;
-    const file = path.join(tmp.dir, 'commands.txt');
-    const out = fs.openSync(file, 'w');
-    for (let i = 0; i < RESULTS; i++) {
-      const r = ingestRecord(i, later, VARIANTS.length);
-      const prepared = { ref: { messageKey: 'cat', index: i, total: RESULTS }, kind: 'service' as const, host: r.hostName, service: r.metricName, code: (i + VARIANTS.length) % 4, timestamp: Date.parse(r.timestamp) / 1000, output: `${r.summaryData} | ${r.perfData}\n${r.detailsData}` };
-      fs.writeSync(out, commandLine(prepared).line);
-    }
-    fs.closeSync(out);
-    const catCounter = new LogCounter(paths.logFile);
-    const t = Date.now();
-    const nagiosCpu1 = cpuSeconds(nagios.process.pid);
-    const cat = spawn('sh', ['-c', `cat "${file}" > "${paths.commandFile}"`], { stdio: 'inherit' });
-    const catWritten = new Promise<number>((resolve) => cat.once('exit', () => resolve((Date.now() - t) / 1000)));
-    const catGot = await catCounter.until(RESULTS, 300_000);
-    const catSeconds = (Date.now() - t) / 1000;
-    const catWrite = await catWritten;
-    if (catGot < RESULTS) throw new Error(`Nagios got only ${catGot} of ${RESULTS} results from cat`);
-    const catRate = RESULTS / catSeconds;
-    const nagiosCpuCatRun = cpuSeconds(nagios.process.pid) - nagiosCpu1;
-    console.log(`  cat > command pipe: ${RESULTS} results into Nagios in ${catSeconds.toFixed(2)} s = ${Math.round(catRate)} results/s (cat itself finished writing after ${catWrite.toFixed(2)} s)`);
-    console.log(`    CPU per result: Nagios ${((nagiosCpuCatRun / RESULTS) * 1e6).toFixed(1)} us`);
+    const catRates = [catBefore, await catRun(VARIANTS.length, VARIANTS.length, 'after the bridge runs')];
+    const catRate = (catRates[0]! + catRates[1]!) / 2;
+    console.log(`  cat rate: mean ${Math.round(catRate)} results/s of the two (${catRates.map((r) => Math.round(r)).join(' and ')})`);
     for (const r of runs) console.log(`  ratio msg-to-nagios ${r.variant} / cat: cold ${(r.rate / catRate).toFixed(2)}${r.warm ? `, warm ${(r.warm.rate / catRate).toFixed(2)}` : ''} (goal >= 0.8)`);
     const plain = runs.find((r) => r.variant === 'plain');
     if (plain && runs.length > 1) {

@@ -56,6 +56,23 @@ function authzXml(e: AuthzEntry): XmlElement {
   });
 }
 
+/**
+ * How queues dispatch: optimizedDispatch, a queue dispatches in the thread that enqueued (or acked)
+ * instead of handing over to its own dispatch thread; same delivery, less CPU per message on C2
+ * (bench/broker-hop.ts: -13 to -23 % of both brokers' CPU, docs/broker-network.md). Exported so
+ * that the benches' test brokers dispatch as deployed ones do.
+ */
+export const QUEUE_DISPATCH = { prioritizedMessages: false, optimizedDispatch: true } as const;
+
+/**
+ * How KahaDB stores queue messages: concurrentStoreAndDispatchQueues=false, a queue message is
+ * written (journal synced) and indexed in the thread that received it, before dispatch, instead of
+ * handing each store to KahaDB's store thread; the same sync before the receipt, one thread hand-off
+ * less per message (bench/broker-hop.ts: median -9 % of both brokers' CPU per message over 14
+ * interleaved rounds, docs/broker-network.md).
+ */
+export const KAHADB_DISPATCH = { concurrentStoreAndDispatchQueues: false } as const;
+
 export function renderActivemqXml(plan: BrokerPlan): string {
   const b = plan.broker;
   const l = b.limits;
@@ -91,10 +108,7 @@ export function renderActivemqXml(plan: BrokerPlan): string {
           el('policyEntries', {}, [
             el(
               'policyEntry',
-              // optimizedDispatch: a queue dispatches in the thread that enqueued (or acked) instead of
-              // handing over to its own dispatch thread; same delivery, less CPU per message on C2
-              // (bench/broker-hop.ts: -13 to -23 % of both brokers' CPU, docs/broker-network.md).
-              { queue: '>', memoryLimit: formatSize(l.destinationMemoryBytes), producerFlowControl: true, prioritizedMessages: false, optimizedDispatch: true },
+              { queue: '>', memoryLimit: formatSize(l.destinationMemoryBytes), producerFlowControl: true, ...QUEUE_DISPATCH },
               [
                 el('deadLetterStrategy', {}, [
                   el('individualDeadLetterStrategy', { queuePrefix: 'DLQ.', useQueueForQueueMessages: true, processNonPersistent: false }),
@@ -124,11 +138,7 @@ export function renderActivemqXml(plan: BrokerPlan): string {
           : 'KahaDB (no failover partner).',
       ),
       el('persistenceAdapter', {}, [
-        // concurrentStoreAndDispatchQueues=false: a queue message is written (journal synced) and indexed in the
-        // thread that received it, before dispatch, instead of handing each store to KahaDB's store thread;
-        // the same sync before the receipt, one thread hand-off less per message (bench/broker-hop.ts:
-        // median -9 % of both brokers' CPU per message over 14 interleaved rounds, docs/broker-network.md).
-        el('kahaDB', { directory: b.store, journalMaxFileLength: '32mb', concurrentStoreAndDispatchQueues: false, lockKeepAlivePeriod: plan.pair.lock.keepAliveMs }, [
+        el('kahaDB', { directory: b.store, journalMaxFileLength: '32mb', ...KAHADB_DISPATCH, lockKeepAlivePeriod: plan.pair.lock.keepAliveMs }, [
           el('locker', {}, [el('shared-file-locker', { lockAcquireSleepInterval: plan.pair.lock.retryMs })]),
         ]),
       ]),

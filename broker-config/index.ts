@@ -1,6 +1,6 @@
 export { generateBrokerNetwork, type GeneratedFile, type GenerateOptions, type GenerateResult } from './generate.js';
 export { planNetwork, passwordKey, type BrokerPlan, type ConnectorPlan, type AuthzEntry, type NetworkPlan, type PlannedUser } from './plan.js';
-export { renderActivemqXml, CREDENTIALS_FILE } from './activemq-xml.js';
+export { renderActivemqXml, CREDENTIALS_FILE, QUEUE_DISPATCH, KAHADB_DISPATCH } from './activemq-xml.js';
 export { siteClientConfigs, consumerClientConfigs, renderClientConfig, clientCredentials, partyTlsFiles } from './client-configs.js';
 export { planIdentities } from './identities.js';
 export { brokerStores, keyStoreSecretId, trustStoreSecretId, tlsInstanceFiles, tlsSecretLines, type BrokerStores, type InstanceFile } from './tls-instance.js';

@@ -17,6 +17,7 @@
 import type { TlsSettings } from '../../clients/client-config.js';
 import type { AuthorizationEntry } from '../../security/broker-tls.js';
 import type { IssuedIdentity, KeyType } from '../../security/pki.js';
+import { deployedQueuePolicyAttributes } from '../../test/helpers/broker.js';
 import { createTestPki, startTlsTestBroker, type TestPki, type TlsTestBroker } from '../../test/helpers/pki.js';
 
 /** Benchmark variants: transport (plain STOMP or stomp+ssl with client certificates) x message signing. */
@@ -85,9 +86,9 @@ export async function createBenchPki(site: string, consumer: string, keyType: Be
   }
 }
 
-/** The per-destination limits of test/helpers/broker.ts's plain broker. */
+/** The per-destination limits of test/helpers/broker.ts's plain broker, queues dispatching as deployed (its asDeployed). */
 const DESTINATION_POLICY = `<destinationPolicy><policyMap><policyEntries>
-      <policyEntry queue="&gt;" memoryLimit="32mb" producerFlowControl="true"/>
+      <policyEntry queue="&gt;" memoryLimit="32mb" producerFlowControl="true"${deployedQueuePolicyAttributes(true)}/>
       <policyEntry topic="&gt;" memoryLimit="16mb" producerFlowControl="true"/>
     </policyEntries></policyMap></destinationPolicy>`;
 
@@ -108,6 +109,7 @@ export function startBenchTlsBroker(p: BenchPki, authorization: AuthorizationEnt
     extraBrokerXml: DESTINATION_POLICY,
     heapMb,
     fullJit: true,
+    asDeployed: true,
     // The plain broker's limits: with the default 1 GB store a 1,000,000-result run stalled (no receipts) at about 600,000.
     systemUsage: { memoryMb: 128, storeMb: 2048, tempMb: 1024 },
   });

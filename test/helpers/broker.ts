@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePorts } from '../../core/ports.js';
 import type { ManagedProcess } from '../../core/process.js';
+import { KAHADB_DISPATCH, QUEUE_DISPATCH } from '../../broker-config/activemq-xml.js';
 import { spawnBroker, waitForBroker } from '../../broker-config/runner.js';
 import { tempDir } from './tmp.js';
 
@@ -24,6 +25,8 @@ export interface TestBrokerOptions {
   heapMb?: number;
   /** Full JIT as in production (broker-config/runner.ts fullJit); for benchmarks. */
   fullJit?: boolean;
+  /** Without `xml`: the plain broker with testBrokerXml's asDeployed (dispatch, store and STOMP transport as generated); for benchmarks. */
+  asDeployed?: boolean;
 }
 
 export interface TestBrokerXmlOptions {
@@ -34,6 +37,30 @@ export interface TestBrokerXmlOptions {
   /** Port numbers, or the `${STOMP_PORT}` / `${OPENWIRE_PORT}` placeholders (default) that startTestBroker fills in. */
   stompPort?: number | string;
   openwirePort?: number | string;
+  /**
+   * Queue dispatch, KahaDB store and STOMP transport as broker-config generates them for
+   * production (optimizedDispatch, concurrentStoreAndDispatchQueues=false, blocking stomp://);
+   * for benchmarks, which should measure the broker as deployed. Default: ActiveMQ's defaults
+   * and stomp+nio://.
+   */
+  asDeployed?: boolean;
+}
+
+/** Attributes as XML text (` a="b" c="d"`). */
+function xmlAttributes(attrs: Record<string, string | number | boolean>): string {
+  return Object.entries(attrs)
+    .map(([k, v]) => ` ${k}="${String(v)}"`)
+    .join('');
+}
+
+/** The attributes broker-config puts on a KahaDB adapter for queue stores (none without asDeployed). */
+export function deployedKahaDbAttributes(asDeployed: boolean | undefined): string {
+  return asDeployed ? xmlAttributes(KAHADB_DISPATCH) : '';
+}
+
+/** The attributes broker-config puts on the queue policy entry for dispatch (none without asDeployed). */
+export function deployedQueuePolicyAttributes(asDeployed: boolean | undefined): string {
+  return asDeployed ? xmlAttributes(QUEUE_DISPATCH) : '';
 }
 
 /**
@@ -41,14 +68,14 @@ export interface TestBrokerXmlOptions {
  * OpenWire on loopback, no authentication.
  */
 export function testBrokerXml(o: TestBrokerXmlOptions = {}): string {
-  const persistence = o.persistence ?? '<kahaDB directory="${activemq.data}/kahadb" journalMaxFileLength="32mb"/>';
+  const persistence = o.persistence ?? `<kahaDB directory="\${activemq.data}/kahadb" journalMaxFileLength="32mb"${deployedKahaDbAttributes(o.asDeployed)}/>`;
   return `<beans xmlns="http://www.springframework.org/schema/beans"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="${o.name ?? 'test'}" dataDirectory="\${activemq.data}" useJmx="false" schedulerSupport="false" advisorySupport="${o.advisorySupport ?? true}">
     <destinationPolicy><policyMap><policyEntries>
-      <policyEntry queue="&gt;" memoryLimit="32mb" producerFlowControl="true"/>
+      <policyEntry queue="&gt;" memoryLimit="32mb" producerFlowControl="true"${deployedQueuePolicyAttributes(o.asDeployed)}/>
       <policyEntry topic="&gt;" memoryLimit="16mb" producerFlowControl="true"/>
     </policyEntries></policyMap></destinationPolicy>
     <persistenceAdapter>${persistence}</persistenceAdapter>
@@ -59,7 +86,7 @@ export function testBrokerXml(o: TestBrokerXmlOptions = {}): string {
     </systemUsage></systemUsage>
     <transportConnectors>
       <transportConnector name="openwire" uri="tcp://127.0.0.1:${o.openwirePort ?? '${OPENWIRE_PORT}'}"/>
-      <transportConnector name="stomp" uri="stomp+nio://127.0.0.1:${o.stompPort ?? '${STOMP_PORT}'}?transport.maxFrameSize=8388608"/>
+      <transportConnector name="stomp" uri="${o.asDeployed ? 'stomp' : 'stomp+nio'}://127.0.0.1:${o.stompPort ?? '${STOMP_PORT}'}?transport.maxFrameSize=8388608"/>
     </transportConnectors>
   </broker>
 </beans>
@@ -78,7 +105,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const openwirePort = options.openwirePort ?? p2!;
   const owned = options.dir === undefined ? tempDir('gridmsg-broker-') : undefined;
   const dir = options.dir ?? owned!.dir;
-  const xml = (options.xml ?? plainBrokerXml())
+  const xml = (options.xml ?? testBrokerXml({ name: 'test', ...(options.asDeployed === undefined ? {} : { asDeployed: options.asDeployed }) }))
     .replaceAll('${STOMP_PORT}', String(stompPort))
     .replaceAll('${OPENWIRE_PORT}', String(openwirePort));
   fs.mkdirSync(path.join(dir, 'conf'), { recursive: true });

@@ -33,6 +33,7 @@ import {
 import { initCa, issueIdentity, readPasswordFile, type IssuedIdentity, type IssueOptions } from '../../security/pki.js';
 import type { IdentityKind } from '../../security/pki-layout.js';
 import { tempDir } from './tmp.js';
+import { deployedKahaDbAttributes } from './broker.js';
 
 export interface TestPki {
   dir: string;
@@ -88,6 +89,8 @@ export interface TlsBrokerOptions {
   fullJit?: boolean;
   /** Broker-wide limits (default memory 64 MB, store 1 GB, temp 512 MB). */
   systemUsage?: SystemUsageLimits;
+  /** KahaDB stores queue messages as broker-config generates it (see testBrokerXml's asDeployed); for benchmarks. */
+  asDeployed?: boolean;
 }
 
 export interface SystemUsageLimits {
@@ -118,6 +121,7 @@ export function tlsBrokerXml(o: {
   groups: string[];
   extraBrokerXml?: string;
   systemUsage?: SystemUsageLimits;
+  asDeployed?: boolean;
 }): string {
   const usage = o.systemUsage ?? { memoryMb: 64, storeMb: 1024, tempMb: 512 };
   const connectors = [stompSslConnectorXml({ host: '127.0.0.1', port: o.stompSslPort, options: { 'transport.maxFrameSize': 8388608 } })];
@@ -134,7 +138,7 @@ export function tlsBrokerXml(o: {
       ${authorizationPluginXml([...o.authorization, advisoryAuthorizationEntry(o.groups)])}
     </plugins>
     ${sslContextXml()}
-    <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalMaxFileLength="32mb"/></persistenceAdapter>
+    <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalMaxFileLength="32mb"${deployedKahaDbAttributes(o.asDeployed)}/></persistenceAdapter>
     <systemUsage><systemUsage>
       <memoryUsage><memoryUsage limit="${usage.memoryMb} mb"/></memoryUsage>
       <storeUsage><storeUsage limit="${usage.storeMb} mb"/></storeUsage>
@@ -174,6 +178,7 @@ export async function startTlsTestBroker(options: TlsBrokerOptions): Promise<Tls
       groups: [...groups.keys()],
       ...(options.extraBrokerXml === undefined ? {} : { extraBrokerXml: options.extraBrokerXml }),
       ...(options.systemUsage === undefined ? {} : { systemUsage: options.systemUsage }),
+      ...(options.asDeployed === undefined ? {} : { asDeployed: options.asDeployed }),
     }),
   );
   writeFileAtomic(path.join(confDir, BROKER_TLS_FILES.loginConfig), loginConfig({ mode }));
