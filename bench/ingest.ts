@@ -62,6 +62,7 @@ import { startNagios, type NagiosHost } from '../bridges/nagios-instance.js';
 import { commandLine } from '../bridges/msg-to-nagios/index.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { tempDir } from '../test/helpers/tmp.js';
+import { processCpuSeconds, processTree } from './grid/follow.js';
 import { CONSUMER, ERROR_DESTINATION, publish, queueOf, REPO, resultMessage, startBridge, writeBridgeConfig, writeConsumerConfig, writePrivateNagios, type OutMessage } from '../test/msg-to-nagios/helpers/harness.js';
 import { HOSTS, ingestRecord, PER_MESSAGE, SERVICES, SITE } from './peers/index.js';
 import { costText as pct, createBenchPki, goalOf, parseVariants, startBenchTlsBroker, usesSigning, usesTls, type BenchKeyType, type BenchPki, type Variant } from './peers/index.js';
@@ -141,35 +142,15 @@ function between(a: Sample, b: Sample): Figures {
   };
 }
 
-/** CPU seconds (user + system) of one process (all its threads) from /proc/PID/stat; 0 once it is gone. */
-function statCpuSeconds(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /**
- * A process and its direct children (Nagios' command file worker and check
- * workers), found once: sampling reads only their stat files, so the bench's
- * own CPU stays small (a scan of /proc at every 20 ms sample took a quarter
- * of a core from the processes measured).
+ * CPU seconds of a process and its descendants (Nagios' command file worker
+ * and check workers), the tree found once: each sample reads only their stat
+ * files, so the bench's own CPU stays small (a scan of /proc at every 20 ms
+ * sample took a quarter of a core from the processes measured).
  */
 function processGroup(pid: number): () => number {
-  const pids = [pid];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const f = fs.readFileSync(`/proc/${p}/stat`, 'latin1');
-      if (Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(p));
-    } catch {
-      /* gone */
-    }
-  }
-  return () => pids.reduce((t, p) => t + statCpuSeconds(p), 0);
+  const pids = processTree(pid);
+  return () => pids.reduce((t, p) => t + (processCpuSeconds(p) ?? 0), 0);
 }
 
 /** Busy CPU seconds of the whole machine (all but idle and iowait). */
