@@ -42,6 +42,13 @@ export function escapeXml(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
+/** Attributes as XML text (` a="b" c="d"`), in the given order; undefined values are left out. */
+export function renderAttributes(attrs: Iterable<[string, string | number | boolean | undefined]>): string {
+  let out = '';
+  for (const [k, v] of attrs) if (v !== undefined) out += ` ${k}="${escapeXml(String(v))}"`;
+  return out;
+}
+
 function renderNode(node: XmlNode, indent: string, out: string[]): void {
   if (node.kind === 'comment') {
     const lines = node.text.replaceAll('--', '- -').split('\n');
@@ -53,10 +60,7 @@ function renderNode(node: XmlNode, indent: string, out: string[]): void {
     }
     return;
   }
-  const attrs = node.attrs
-    .filter((a): a is [string, string | number | boolean] => a[1] !== undefined)
-    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
-    .join('');
+  const attrs = renderAttributes(node.attrs);
   if (node.text !== undefined) {
     out.push(`${indent}<${node.name}${attrs}>${escapeXml(node.text)}</${node.name}>`);
   } else if (node.children.length === 0) {

@@ -4,6 +4,7 @@ import { freePorts } from '../../core/ports.js';
 import type { ManagedProcess } from '../../core/process.js';
 import { KAHADB_DISPATCH, QUEUE_DISPATCH } from '../../broker-config/activemq-xml.js';
 import { spawnBroker, waitForBroker } from '../../broker-config/runner.js';
+import { renderAttributes } from '../../broker-config/xml.js';
 import { tempDir } from './tmp.js';
 
 export interface TestBroker {
@@ -46,21 +47,14 @@ export interface TestBrokerXmlOptions {
   asDeployed?: boolean;
 }
 
-/** Attributes as XML text (` a="b" c="d"`). */
-function xmlAttributes(attrs: Record<string, string | number | boolean>): string {
-  return Object.entries(attrs)
-    .map(([k, v]) => ` ${k}="${String(v)}"`)
-    .join('');
-}
-
 /** The attributes broker-config puts on a KahaDB adapter for queue stores (none without asDeployed). */
 export function deployedKahaDbAttributes(asDeployed: boolean | undefined): string {
-  return asDeployed ? xmlAttributes(KAHADB_DISPATCH) : '';
+  return asDeployed ? renderAttributes(Object.entries(KAHADB_DISPATCH)) : '';
 }
 
 /** The attributes broker-config puts on the queue policy entry for dispatch (none without asDeployed). */
 export function deployedQueuePolicyAttributes(asDeployed: boolean | undefined): string {
-  return asDeployed ? xmlAttributes(QUEUE_DISPATCH) : '';
+  return asDeployed ? renderAttributes(Object.entries(QUEUE_DISPATCH)) : '';
 }
 
 /**
